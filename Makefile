@@ -1,0 +1,40 @@
+# One entry point for people and CI. `make run` builds the graph from data/ and serves it;
+# `make test` sets up everything the tests need and runs them.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run setup setup-test test build serve bench clean
+
+$(BIN)/llmkg: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+setup: $(BIN)/llmkg
+
+$(VENV)/.test-deps: $(BIN)/llmkg pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+setup-test: $(VENV)/.test-deps
+
+build: setup
+	$(BIN)/llmkg build
+
+serve: setup
+	$(BIN)/llmkg serve --host $(HOST) --port $(PORT)
+
+run: build serve
+
+test: setup-test
+	$(BIN)/python -m pytest -q
+
+bench: setup-test
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .llmkg .pytest_cache

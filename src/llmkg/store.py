@@ -1,0 +1,187 @@
+"""The store: the only module that knows how a built graph is laid out on disk.
+
+Layout of a store directory::
+
+    STORE/
+      current -> versions/<version>     symlink, replaced atomically by a good build
+      versions/<version>/db/            the Oxigraph database (RocksDB)
+      versions/<version>/build.json     what was built: counts, time, warnings, inputs hash
+      building-<pid>-<random>/          a build in progress (removed on failure; stale
+                                        ones of dead processes are swept by the next build)
+      lock                              held (flock) by the one build that may swap
+
+A build writes aside and swaps the ``current`` link only when the new database is complete
+and closed, so a failed, interrupted or killed build leaves the previous store exactly as
+it was, and readers that opened the previous version keep reading it.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import secrets
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from pyoxigraph import Quad, RdfFormat, Store
+
+from .errors import StoreError
+
+DEFAULT_STORE = Path(".llmkg") / "store"
+KEEP_VERSIONS = 2
+
+
+@dataclass(frozen=True)
+class Version:
+    id: str
+    path: Path            # versions/<id>
+    meta: dict
+
+    @property
+    def db(self) -> Path:
+        return self.path / "db"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - someone else's process
+        return True
+    return True
+
+
+def current_version(store_dir: str | os.PathLike) -> Version:
+    """The version ``current`` points to; StoreError when there is none."""
+    store_dir = Path(store_dir)
+    link = store_dir / "current"
+    if not link.exists():
+        raise StoreError(f"no graph has been built in {store_dir} yet (run 'llmkg build')")
+    target = link.resolve()
+    try:
+        meta = json.loads((target / "build.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"the store at {store_dir} is unreadable: {exc}") from None
+    return Version(target.name, target, meta)
+
+
+def open_read_only(store_dir: str | os.PathLike) -> tuple[Store, Version]:
+    """Open the current version for reading. Safe while a build runs."""
+    v = current_version(store_dir)
+    try:
+        return Store.read_only(str(v.db)), v
+    except OSError as exc:
+        raise StoreError(f"cannot open the store at {v.db}: {exc}") from None
+
+
+def sweep(store_dir: Path) -> None:
+    """Remove builds left behind by dead processes, and versions beyond the last few."""
+    for p in store_dir.glob("building-*"):
+        try:
+            pid = int(p.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        if not _pid_alive(pid) or pid == os.getpid():
+            shutil.rmtree(p, ignore_errors=True)
+    versions = store_dir / "versions"
+    if not versions.is_dir():
+        return
+    keep = set()
+    link = store_dir / "current"
+    if link.exists():
+        keep.add(link.resolve().name)
+    olds = sorted((p for p in versions.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True)
+    for p in olds[:KEEP_VERSIONS]:
+        keep.add(p.name)
+    for p in olds:
+        if p.name not in keep:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+@contextmanager
+def build_lock(store_dir: Path) -> Iterator[None]:
+    store_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(store_dir / "lock", os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(f"another build is writing {store_dir}; try again when it ends") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def new_version_id(inputs_hash: str) -> str:
+    """UTC time to the microsecond (so names sort in build order), then the inputs' hash."""
+    now = time.time()
+    return (time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}Z-"
+            + inputs_hash[:12])
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_version(store_dir: str | os.PathLike, quads: Iterable[Quad], meta: dict,
+                  extra: Iterable[tuple[bytes, RdfFormat, str]] = ()) -> Version:
+    """Write a complete new version aside, then make it current.
+
+    ``extra`` are serialized graphs to load too: (bytes, format, graph IRI).
+    Any exception (KeyboardInterrupt, a full disk...) leaves ``current`` untouched.
+    """
+    from pyoxigraph import NamedNode
+
+    store_dir = Path(store_dir)
+    with build_lock(store_dir):
+        sweep(store_dir)
+        work = store_dir / f"building-{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            work.mkdir(parents=True)
+            db = Store(str(work / "db"))
+            db.bulk_extend(quads)
+            for data, fmt, graph in extra:
+                db.bulk_load(data, format=fmt, to_graph=NamedNode(graph))
+            db.flush()
+            count = len(db)
+            del db  # closes RocksDB before the directory moves
+            version_id = new_version_id(meta.get("inputs_hash", secrets.token_hex(8)))
+            meta = dict(meta, version=version_id, quads=count)
+            (work / "build.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
+                                             encoding="utf-8")
+            versions = store_dir / "versions"
+            versions.mkdir(exist_ok=True)
+            final = versions / version_id
+            if final.exists():  # two builds in the same second with the same inputs
+                version_id = version_id + "-" + secrets.token_hex(2)
+                final = versions / version_id
+            os.rename(work, final)
+            _fsync_dir(versions)
+            tmp_link = store_dir / f"current.{os.getpid()}.tmp"
+            if tmp_link.is_symlink() or tmp_link.exists():
+                tmp_link.unlink()
+            os.symlink(os.path.join("versions", version_id), tmp_link)
+            os.replace(tmp_link, store_dir / "current")  # the atomic swap
+            _fsync_dir(store_dir)
+        except OSError as exc:
+            shutil.rmtree(work, ignore_errors=True)
+            if exc.errno == errno.ENOSPC:
+                raise StoreError(f"the disk is full; the store at {store_dir} was left as it was") from None
+            raise StoreError(f"cannot write the store at {store_dir}: {exc}; "
+                             "the previous version was left as it was") from None
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        sweep(store_dir)
+    return Version(version_id, store_dir / "versions" / version_id, meta)

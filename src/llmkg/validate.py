@@ -1,0 +1,479 @@
+"""SHACL validation of the mapped graph, with every result traced back to a YAML file:line.
+
+pySHACL is the reference engine. Validation runs once per source graph, on
+``graph:curated`` plus that source's graph, so that two sources' statements about one model
+are each checked on their own; results that come from the curated part are reported once.
+Where sources disagree about a model, :func:`disagreements` adds a Warning naming both.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from . import schema, values
+from .mapping import MappedGraph
+from .records import Problem, Record, RecordSet
+from .vocab import CURATED_GRAPH, GRAPH, PREFIXES, expand, shorten
+
+FUTURE_PLACEHOLDER = '"2999-12-31"^^xsd:date'
+SH = PREFIXES["sh"]
+SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+
+
+@dataclass
+class Report:
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def violations(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "Violation")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "Warning")
+
+    @property
+    def infos(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "Info")
+
+    @property
+    def conforms(self) -> bool:
+        return self.violations == 0
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.conforms else 1
+
+    def sorted(self) -> list[Problem]:
+        return sorted(set(self.problems), key=lambda p: (p.file, p.line, SEVERITY_ORDER[p.severity],
+                                                         p.field, p.message))
+
+    def summary(self) -> str:
+        def n(k, word):
+            return f"{k} {word}{'' if k == 1 else 's'}"
+        head = "conforms" if self.conforms else "does not conform"
+        return f"{head}: {n(self.violations, 'violation')}, {n(self.warnings, 'warning')}, {n(self.infos, 'info')}"
+
+    # --- formats ----------------------------------------------------------------------
+    def to_text(self) -> str:
+        lines = [str(p) for p in self.sorted()]
+        lines.append(self.summary())
+        return "\n".join(lines) + "\n"
+
+    def to_json(self) -> str:
+        doc = {
+            "conforms": self.conforms,
+            "violations": self.violations,
+            "warnings": self.warnings,
+            "infos": self.infos,
+            "results": [asdict(p) for p in self.sorted()],
+        }
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+    def to_turtle(self) -> str:
+        """The standard SHACL validation report (sh:ValidationReport) in Turtle."""
+        from rdflib import BNode, Graph, Literal, Namespace, URIRef
+        from rdflib.namespace import RDF, XSD
+
+        sh = Namespace(SH)
+        g = Graph()
+        g.bind("sh", sh)
+        for p, ns in PREFIXES.items():
+            if p in ("llmkg", "res", "orkgc", "orkgp", "dcterms", "schema", "rdfs", "foaf", "skos"):
+                g.bind(p, ns)
+        rep = BNode("report")
+        g.add((rep, RDF.type, sh.ValidationReport))
+        g.add((rep, sh.conforms, Literal(self.conforms)))
+        for i, p in enumerate(self.sorted()):
+            r = BNode(f"r{i}")
+            g.add((rep, sh.result, r))
+            g.add((r, RDF.type, sh.ValidationResult))
+            g.add((r, sh.resultSeverity, sh[p.severity]))
+            if p.focus:
+                g.add((r, sh.focusNode, URIRef(p.focus)))
+            comp = p.component
+            if comp.startswith("sh:"):
+                comp = SH + comp[3:]
+            elif ":" in comp and "://" not in comp:
+                comp = expand(comp)
+            if comp:
+                g.add((r, sh.sourceConstraintComponent, URIRef(comp)))
+            g.add((r, sh.resultMessage, Literal(f"{p.file}:{p.line}: {p.field + ': ' if p.field else ''}{p.message}")))
+        return g.serialize(format="turtle")
+
+    def render(self, fmt: str) -> str:
+        return {"text": self.to_text, "json": self.to_json, "turtle": self.to_turtle}[fmt]()
+
+
+# --- shapes --------------------------------------------------------------------------------
+
+def shapes_text(shapes_dir: Path, today: _dt.date | None = None) -> str:
+    """All shapes files, with today's date in place of the future-date placeholder."""
+    today = today or _dt.date.today()
+    parts = []
+    for f in sorted(Path(shapes_dir).glob("*.ttl")):
+        parts.append(f.read_text(encoding="utf-8").replace(FUTURE_PLACEHOLDER,
+                                                           f'"{today.isoformat()}"^^xsd:date'))
+    return "\n".join(parts)
+
+
+def load_shapes(shapes_dir: Path, today: _dt.date | None = None):
+    from rdflib import Graph
+
+    g = Graph()
+    for f in sorted(Path(shapes_dir).glob("*.ttl")):
+        text = f.read_text(encoding="utf-8")
+        g.parse(data=text.replace(FUTURE_PLACEHOLDER,
+                                  f'"{(today or _dt.date.today()).isoformat()}"^^xsd:date'),
+                format="turtle", publicID=f.as_uri())
+    return g
+
+
+def to_rdflib(quads: Iterable, graph=None):
+    """pyoxigraph quads -> an rdflib Graph (graph names dropped). xsd:string -> plain literals."""
+    from rdflib import BNode, Graph, Literal, URIRef
+
+    g = graph if graph is not None else Graph()
+    xsd_string = PREFIXES["xsd"] + "string"
+    cache: dict = {}
+
+    def conv(t):
+        key = (type(t).__name__, t.value, getattr(t, "datatype", None) and t.datatype.value,
+               getattr(t, "language", None))
+        r = cache.get(key)
+        if r is not None:
+            return r
+        tn = type(t).__name__
+        if tn == "NamedNode":
+            r = URIRef(t.value)
+        elif tn == "BlankNode":
+            r = BNode(t.value)
+        else:
+            if t.language:
+                r = Literal(t.value, lang=t.language)
+            elif t.datatype.value == xsd_string:
+                r = Literal(t.value)
+            else:
+                r = Literal(t.value, datatype=URIRef(t.datatype.value))
+        cache[key] = r
+        return r
+
+    add = g.add
+    for q in quads:
+        add((conv(q.subject), conv(q.predicate), conv(q.object)))
+    return g
+
+
+# --- locating results in the YAML --------------------------------------------------------
+
+class Locator:
+    """Finds the file and line a SHACL result (focus node, path, value) came from."""
+
+    def __init__(self, rs: RecordSet, base: str, data_dir: Path):
+        self.index = rs.index()
+        self.base = base
+        self.data_dir = data_dir
+        self.keys: dict[str, dict[str, list[str]]] = {}   # kind/"block:kind" -> prop IRI -> keys
+        for kind, fields in schema.TOP.items():
+            self.keys[kind] = self._reverse(fields.values())
+        for kind, fields in schema.BLOCK.items():
+            self.keys["block:" + kind] = self._reverse(fields.values())
+        extra = {
+            expand("llmkg:maximumParameterCount"): ["number of parameters"],
+            expand("llmkg:parameterVariant"): ["number of parameters"],
+            expand("llmkg:parameterCount"): ["number of parameters"],
+            expand("llmkg:accessLevel"): ["access", "license"],
+            expand("llmkg:trainedOn"): ["training corpus", "training data"],
+            expand("rdfs:label"): ["name", "title"],
+            expand("orkgp:P31"): ["paper"],
+            expand("dcterms:creator"): ["authors", "author"],
+            expand("llmkg:authorList"): ["authors"],
+        }
+        for k in self.keys.values():
+            for iri, ks in extra.items():
+                k.setdefault(iri, []).extend(ks)
+
+    @staticmethod
+    def _reverse(fields) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for f in fields:
+            if f.prop in ("-",):
+                continue
+            iri = expand(f.prop)
+            out.setdefault(iri, []).append(f.key)
+            local = iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+            out.setdefault(PREFIXES["llmkg"] + local + "Text", []).append(f.key)
+        return out
+
+    def _vocab_file(self, folder: str) -> str:
+        scheme = {"license": "licenses", "architecture": "architectures", "corpus": "corpora"}.get(folder)
+        from .records import display_path
+        if scheme:
+            return display_path(self.data_dir / "vocabularies" / f"{scheme}.yaml")
+        return display_path(self.data_dir)
+
+    def locate(self, focus: str, path: str | None, value, source: str | None) -> tuple[str, int, str, str | None]:
+        """(file, line, key, original text of the value or None)."""
+        from .records import display_path
+
+        if not focus.startswith(self.base):
+            return display_path(self.data_dir), 1, "", None
+        parts = focus[len(self.base):].split("/")
+        kind = parts[0]
+        rec: Record | None = None
+        yaml_path: tuple = ()
+        key_hint: str | None = None
+        if kind == "contribution" and len(parts) >= 3:
+            source = parts[1]
+            rec = self.index.get(("model", parts[2]))
+            key_hint = {expand("orkgp:P32"): "research problem",
+                        expand("llmkg:orkgId"): "orkg contribution"}.get(path or "", "paper")
+        elif kind in ("model", "paper", "organization", "reading-list", "source") and len(parts) >= 2:
+            rec = self.index.get((kind, parts[1]))
+            if kind == "model" and len(parts) >= 4 and parts[2] == "parameters":
+                source = parts[3]
+                key_hint = "number of parameters"
+            if kind == "reading-list" and len(parts) >= 4 and parts[2] == "section":
+                yaml_path = ("sections", int(parts[3]) - 1)
+                if len(parts) >= 6 and parts[4] == "entry":
+                    yaml_path += ("papers", int(parts[5]) - 1)
+                    key_hint = "paper" if path == expand("llmkg:paper") else None
+        else:
+            return self._vocab_file(kind), 1, "", None
+        if rec is None:
+            return display_path(self.data_dir), 1, "", None
+        if yaml_path:
+            if key_hint and (*yaml_path, key_hint) in rec.lines:
+                return rec.file, rec.line(*yaml_path, key_hint), key_hint, _item(rec, (*yaml_path, key_hint), value)
+            return rec.file, rec.line(*yaml_path), key_hint or "", None
+        block = None
+        if source and isinstance(rec.data.get("sources"), dict) and isinstance(rec.data["sources"].get(source), dict):
+            block = rec.data["sources"][source]
+        candidates = [key_hint] if key_hint else []
+        if path:
+            candidates += self.keys["block:" + rec.kind].get(path, []) if block is not None else []
+            candidates += self.keys[rec.kind].get(path, [])
+        for key in candidates:
+            if block is not None and key in block:
+                p = ("sources", source, key)
+                return rec.file, rec.line(*p), key, _item(rec, p, value)
+            if key in rec.data:
+                return rec.file, rec.line(key), key, _item(rec, (key,), value)
+        if block is not None:
+            return rec.file, rec.line("sources", source), candidates[0] if candidates else "", None
+        return rec.file, rec.line(), candidates[0] if candidates else "", None
+
+
+def _matches(item: str, value) -> bool:
+    if value is None:
+        return False
+    v = str(value)
+    item = item.strip()
+    return v == item or v.rsplit("/", 1)[-1] == values.slugify(item) or v.rsplit("/", 1)[-1] == item
+
+
+def _item(rec: Record, path: tuple, value) -> str | None:
+    """The original text of the list item (or scalar) at ``path`` that produced ``value``."""
+    node = rec.data
+    for k in path:
+        try:
+            node = node[k]
+        except (KeyError, IndexError, TypeError):
+            return None
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            if isinstance(item, str) and _matches(item, value):
+                rec.lines.setdefault(path + (i,), rec.line(*path))
+                return item
+        return None
+    return node if isinstance(node, str) else None
+
+
+# --- running pySHACL -------------------------------------------------------------------------
+
+def _results(results_graph):
+    from rdflib import URIRef
+    from rdflib.namespace import RDF
+
+    sh = lambda local: URIRef(SH + local)  # noqa: E731
+    for r in results_graph.subjects(RDF.type, sh("ValidationResult")):
+        def one(p):
+            return results_graph.value(r, sh(p))
+        path = one("resultPath")
+        yield {
+            "focus": one("focusNode"),
+            "path": str(path) if isinstance(path, URIRef) else None,
+            "value": one("value"),
+            "component": one("sourceConstraintComponent"),
+            "severity": str(one("resultSeverity")).rsplit("#", 1)[-1],
+            "message": str(one("resultMessage") or ""),
+            "shape": one("sourceShape"),
+        }
+
+
+def run_shacl(mapped: MappedGraph, rs: RecordSet, shapes_dir: Path, data_dir: Path,
+              today: _dt.date | None = None) -> list[Problem]:
+    import pyshacl
+    from rdflib import Graph, Literal as RLiteral
+
+    shapes = load_shapes(shapes_dir, today)
+    by_graph = mapped.by_graph()
+    curated = by_graph.get(CURATED_GRAPH, [])
+    locator = Locator(rs, mapped.base, data_dir)
+    problems: list[Problem] = []
+    seen: set = set()
+    graph_ids = sorted(g[len(GRAPH):] for g in by_graph if g.startswith(GRAPH) and g != CURATED_GRAPH
+                       and g[len(GRAPH):] != "ontology")
+    if not graph_ids:
+        graph_ids = [None]
+    for sid in graph_ids:
+        data = to_rdflib(curated)
+        if sid is not None:
+            to_rdflib(by_graph.get(GRAPH + sid, []), data)
+        conforms, results_graph, _text = pyshacl.validate(
+            data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
+            abort_on_first=False, meta_shacl=False)
+        for r in _results(results_graph):
+            focus = str(r["focus"])
+            key = (focus, r["path"], str(r["value"]), str(r["component"]), r["severity"], str(r["shape"]))
+            if key in seen:
+                continue
+            seen.add(key)
+            in_source = sid is not None and _subject_in(by_graph.get(GRAPH + sid, []), focus)
+            file, line, fld, original = locator.locate(focus, r["path"], r["value"],
+                                                       sid if in_source else None)
+            msg = r["message"] or "constraint not met"
+            shown = original if original is not None else _short_value(r["value"])
+            if shown is not None and shown not in msg:
+                msg = f"{msg} (value: '{shown}')"
+            if fld and msg.startswith(fld + " "):
+                pass
+            problems.append(Problem(file, line, r["severity"], fld, msg, focus,
+                                    shorten(str(r["component"])) if r["component"] else ""))
+    return problems
+
+
+_subject_cache: dict[int, set] = {}
+
+
+def _subject_in(quads: list, iri: str) -> bool:
+    key = id(quads)
+    subjects = _subject_cache.get(key)
+    if subjects is None:
+        subjects = {q.subject.value for q in quads}
+        _subject_cache.clear()
+        _subject_cache[key] = subjects
+    return iri in subjects
+
+
+def _short_value(v) -> str | None:
+    if v is None:
+        return None
+    from rdflib import URIRef
+    s = str(v)
+    if isinstance(v, URIRef):
+        return shorten(s)
+    return s if len(s) <= 80 else s[:77] + "..."
+
+
+# --- sources that disagree -----------------------------------------------------------------
+
+def _fmt_count(n: int) -> str:
+    for unit, div in (("T", 10**12), ("B", 10**9), ("M", 10**6), ("k", 10**3)):
+        if n >= div:
+            v = n / div
+            return f"{v:.3g}{unit}"
+    return str(n)
+
+
+def disagreements(rs: RecordSet, vocabularies) -> list[Problem]:
+    """A Warning for every model fact on which two sources disagree (both sources, both values)."""
+    out: list[Problem] = []
+    describe = {
+        "number of parameters": lambda f: f"'{f.text}' ({_fmt_count(f.value)})",
+        "date created": lambda f: f"'{f.text}'",
+        "access level": lambda f: f"'{f.text}' ({f.value})",
+    }
+    for rec in rs.by_kind("model"):
+        blocks = rec.data.get("sources")
+        if not isinstance(blocks, dict) or len(blocks) < 2:
+            continue
+        facts: dict[str, list[_Fact]] = {}
+        for sid in sorted(blocks):
+            b = blocks[sid]
+            if not isinstance(b, dict):
+                continue
+            t = b.get("number of parameters")
+            if isinstance(t, str):
+                m = values.parse_params(t).maximum
+                if m is not None:
+                    facts.setdefault("number of parameters", []).append(
+                        _Fact(sid, "number of parameters", t, m))
+            t = b.get("date created")
+            if isinstance(t, str):
+                d = values.parse_date(t)
+                if d.ok:
+                    facts.setdefault("date created", []).append(_Fact(sid, "date created", t, d.value))
+            acc = _access_of(b, vocabularies)
+            if acc:
+                key = "access" if "access" in b else "license"
+                facts.setdefault("access level", []).append(_Fact(sid, key, str(b[key]), acc))
+        for what, found in facts.items():
+            first = found[0]
+            other = next((f for f in found[1:] if not _same(what, first.value, f.value)), None)
+            if other is None:
+                continue
+            msg = (f"the sources disagree on the {what}: {first.source} says {describe[what](first)}, "
+                   f"{other.source} says {describe[what](other)}")
+            out.append(Problem(rec.file, rec.line("sources", first.source, first.key), "Warning",
+                               first.key, msg, f"{rs_base(rec)}", "llmkg:SourcesDisagree"))
+    return out
+
+
+@dataclass(frozen=True)
+class _Fact:
+    source: str
+    key: str
+    text: str
+    value: object
+
+
+def rs_base(rec: Record) -> str:
+    from .vocab import DEFAULT_BASE
+    return f"{DEFAULT_BASE}{rec.kind}/{rec.id}"
+
+
+def _same(what: str, x, y) -> bool:
+    if what == "date created":  # compare at the coarser precision: 2023-03-14 agrees with 2023-03
+        n = min(len(x), len(y))
+        return x[:n] == y[:n]
+    return x == y
+
+
+def _access_of(block: dict, vocabularies) -> str | None:
+    acc = block.get("access")
+    if isinstance(acc, str) and acc.strip():
+        return acc.strip().lower()
+    lic = block.get("license")
+    items = lic if isinstance(lic, list) else [lic]
+    levels = set()
+    for item in items:
+        if isinstance(item, str):
+            for c in vocabularies.lookup("licenses", item):
+                if getattr(c, "access", None) and c.access != "unknown":
+                    levels.add(c.access)
+    if len(levels) == 1:
+        return levels.pop()
+    return None
+
+
+def validate(rs: RecordSet, mapped: MappedGraph, vocabularies, shapes_dir: Path, data_dir: Path,
+             today: _dt.date | None = None) -> Report:
+    problems = list(rs.problems)
+    problems += run_shacl(mapped, rs, shapes_dir, data_dir, today)
+    problems += disagreements(rs, vocabularies)
+    return Report(problems)

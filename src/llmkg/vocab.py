@@ -1,0 +1,74 @@
+"""Namespaces and terms: ours, ORKG's and the standard vocabularies.
+
+Only plain strings here (no rdflib, no pyoxigraph), so that any module can import it at no
+cost. ``expand("dcterms:created")`` gives the full IRI.
+"""
+
+from __future__ import annotations
+
+LLMKG = "https://w3id.org/llmkg/ontology#"
+DEFAULT_BASE = "https://w3id.org/llmkg/resource/"
+GRAPH = "https://w3id.org/llmkg/graph/"
+ONTOLOGY_IRI = "https://w3id.org/llmkg/ontology"
+
+PREFIXES: dict[str, str] = {
+    "llmkg": LLMKG,
+    "res": DEFAULT_BASE,
+    "graph": GRAPH,
+    "orkgc": "http://orkg.org/orkg/class/",
+    "orkgp": "http://orkg.org/orkg/predicate/",
+    "orkgr": "http://orkg.org/orkg/resource/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "schema": "https://schema.org/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "spdx": "http://spdx.org/licenses/",
+}
+
+RDF_TYPE = PREFIXES["rdf"] + "type"
+RDFS_LABEL = PREFIXES["rdfs"] + "label"
+XSD = PREFIXES["xsd"]
+
+CURATED_GRAPH = GRAPH + "curated"
+ONTOLOGY_GRAPH = GRAPH + "ontology"
+
+
+def expand(name: str) -> str:
+    """``"dcterms:created"`` -> ``"http://purl.org/dc/terms/created"``; full IRIs pass through."""
+    if "://" in name:
+        return name
+    prefix, _, local = name.partition(":")
+    try:
+        return PREFIXES[prefix] + local
+    except KeyError:
+        raise ValueError(f"unknown prefix in {name!r}") from None
+
+
+def shorten(iri: str, prefixes: dict[str, str] | None = None) -> str:
+    """The shortest prefixed name for ``iri``, or the IRI in angle brackets."""
+    best = None
+    for prefix, ns in (prefixes or PREFIXES).items():
+        if iri.startswith(ns) and (best is None or len(ns) > len(best[1])):
+            best = (prefix, ns)
+    if best is None:
+        return f"<{iri}>"
+    local = iri[len(best[1]):]
+    if not local or any(c in local for c in " <>\"{}|^`\\#?"):
+        return f"<{iri}>"
+    return f"{best[0]}:{local}"
+
+
+def graph_iri(source_id: str) -> str:
+    return GRAPH + source_id
+
+
+def sparql_prefixes(names: list[str] | None = None) -> str:
+    """PREFIX declarations for queries (all of ours by default)."""
+    items = PREFIXES.items() if names is None else ((n, PREFIXES[n]) for n in names)
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in items)
