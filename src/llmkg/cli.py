@@ -126,5 +126,247 @@ def info(store):
     click.echo(json.dumps(v.meta, indent=2, sort_keys=True))
 
 
+# -- queries (canned and ad hoc SPARQL; see docs/queries.md) ---------------------------------
+# Imports stay inside the commands: `llmkg query` must not load rdflib or pyshacl.
+
+queries_dir_option = click.option(
+    "--queries", "queries_dir", type=click.Path(file_okay=False, path_type=Path),
+    envvar="LLMKG_QUERIES", help="Folder of canned queries [default: queries/ of the project].")
+
+
+def _queries_dir(queries_dir):
+    return Path(queries_dir) if queries_dir else _paths().queries
+
+
+@main.command("queries")
+@queries_dir_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="table, or json (every field of every query).")
+def queries_cmd(queries_dir, fmt):
+    """List the canned queries: name, title and parameters."""
+    from .queries import load_registry
+
+    registry = load_registry(_queries_dir(queries_dir))
+    if fmt == "json":
+        import json
+
+        out = [{"name": q.name, "title": q.title, "description": q.description,
+                "category": q.category, "form": q.form, "view": q.view, "chart": q.chart,
+                "columns": q.titles,
+                "params": [{"name": p.name, "type": p.type, "default": p.default,
+                            "required": p.required, "description": p.description}
+                           for p in q.params]}
+               for q in registry.values()]
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    width = max((len(n) for n in registry), default=4)
+    for q in registry.values():
+        params = " ".join(
+            f"{p.name}:{p.type}" + ("!" if p.required else f"={p.default}" if p.default is not None else "?")
+            for p in q.params)
+        click.echo(f"{q.name.ljust(width)}  {q.title}" + (f"  [{params}]" if params else ""))
+
+
+@main.command("query")
+@click.argument("query", required=False)
+@click.option("-e", "--expression", "expression", metavar="SPARQL", help="Run this SPARQL text.")
+@click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="NAME VALUE",
+              help="Bind a parameter of the query (repeatable).")
+@click.option("-f", "--format", "fmt",
+              type=click.Choice(["table", "csv", "tsv", "json", "xml", "markdown",
+                                 "turtle", "ntriples", "jsonld", "rdfxml"]),
+              help="Result format [default: table on a terminal, csv when piped; turtle for graphs].")
+@store_option
+@queries_dir_option
+@click.option("--endpoint", metavar="URL", help="Run the query on this SPARQL endpoint instead of the store.")
+@click.option("--graph", "graphs", multiple=True, metavar="GRAPH",
+              help="Use this graph as the default graph instead of the union of all "
+                   "(a source id such as awesome-llms, graph:NAME or an IRI; repeatable).")
+@click.option("--limit", "max_rows", type=click.IntRange(min=0), metavar="N",
+              help="Print at most N rows (a note on stderr says when rows were cut).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Stop the query after SECONDS.")
+@click.option("--show-query", is_flag=True, help="Print the query with its parameters bound, do not run it.")
+def query_cmd(query, expression, params, fmt, store, queries_dir, endpoint, graphs, max_rows,
+              timeout, show_query):
+    """Run a canned query by NAME, a FILE.rq, or -e 'SPARQL'.
+
+    \b
+    llmkg query largest-model-per-year
+    llmkg query open-models-over -p min_params 60B --format markdown
+    llmkg query my-query.rq
+    llmkg query -e 'SELECT ?m ?label WHERE { ?m a llmkg:Model ; rdfs:label ?label }'
+    llmkg query orkg-comparison --endpoint http://localhost:7878/query
+    """
+    from .errors import QueryError
+    from . import queries as Q
+
+    if (query is None) == (expression is None):
+        raise QueryError("give a query NAME, a FILE.rq, or -e 'SPARQL' (one of them)")
+    if expression is not None:
+        canned = Q.parse_query(expression, name="expression")
+    elif query.endswith(".rq") or "/" in query or Path(query).is_file():
+        path = Path(query)
+        if not path.is_file():
+            raise QueryError(f"no query file {query}")
+        canned = Q.parse_query(path.read_text(encoding="utf-8"), path=path,
+                               name=path.stem)
+    else:
+        registry = Q.load_registry(_queries_dir(queries_dir))
+        canned = registry.get(query)
+        if canned is None:
+            import difflib
+
+            close = difflib.get_close_matches(query, list(registry), n=3)
+            hint = f"; did you mean {' or '.join(close)}?" if close else "; 'llmkg queries' lists them"
+            raise QueryError(f"no canned query {query!r}{hint}")
+    raw = {}
+    for name, value in params:
+        if name in raw:
+            raise QueryError(f"parameter {name!r} given twice")
+        raw[name] = value
+    substitutions = Q.bind(canned, raw)
+    graph_kw = {"default_graph": list(graphs)} if graphs else {}
+
+    is_graph = canned.form in ("CONSTRUCT", "DESCRIBE")
+    tty = sys.stdout.isatty()
+    if fmt is None:
+        fmt = "turtle" if is_graph else ("table" if tty else "csv")
+    if is_graph and fmt not in Q.GRAPH_FORMATS:
+        raise QueryError(f"a {canned.form} query gives a graph: --format {'|'.join(Q.GRAPH_FORMATS)}")
+    if not is_graph and fmt not in Q.RESULT_FORMATS:
+        raise QueryError(f"a {canned.form} query gives a table: --format {'|'.join(Q.RESULT_FORMATS)}")
+
+    if show_query:
+        click.echo(Q.render(canned.text, substitutions), nl=False)
+        return
+    hidden = tuple(p.name for p in canned.params)
+    if endpoint:
+        result = Q.execute_remote(endpoint, canned.text, substitutions, timeout=timeout or 60.0,
+                                  max_rows=max_rows, titles=canned.titles, hidden=hidden, **graph_kw)
+    else:
+        from .store import open_read_only
+
+        db, _version = open_read_only(_paths(store=store).store)
+        result = Q.execute(db, canned.text, substitutions, timeout=timeout, max_rows=max_rows,
+                           titles=canned.titles, hidden=hidden, **graph_kw)
+    width = None
+    if fmt == "table" and tty:
+        import shutil
+
+        width = max(20, min(60, shutil.get_terminal_size((120, 24)).columns // 3))
+    data, _media_type = Q.serialize(result, fmt, max_width=width)
+    click.echo(data, nl=False)
+    if result.truncated:
+        click.echo(f"llmkg: only the first {max_rows} rows were printed (--limit)", err=True)
+
+
+# -- export, and import orkg-csv (see docs/exports.md) ---------------------------------------
+
+@main.command("export")
+@click.option("-f", "--format", "fmt", required=True, metavar="FORMAT",
+              type=click.Choice(["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml", "orkg-csv",
+                                 "orkg-turtle", "orkg-json", "graphml", "neo4j", "csv"]),
+              help="turtle, ntriples, nquads, trig, jsonld, rdfxml; orkg-csv, orkg-turtle, orkg-json; "
+                   "graphml; neo4j, csv (these two write a directory).")
+@click.option("-o", "--output", "output", metavar="FILE|DIR",
+              help="Where to write [default: stdout; '-' is stdout]. A directory for neo4j and csv.")
+@click.option("--graph", "graph", metavar="SOURCE",
+              help="Only this named graph (a source id such as awesome-llms, graph:NAME or an IRI). "
+                   "For the ORKG formats: whose contributions [default: awesome-llms].")
+@store_option
+def export_cmd(fmt, output, graph, store):
+    """Write the built graph in FORMAT (deterministic: the same store gives the same bytes)."""
+    from .export import export
+
+    export(_paths(store=store).store, fmt, output, graph)
+
+
+def _import_group() -> click.Group:
+    """The ``llmkg import`` group (made here unless another section made it first)."""
+    group = main.commands.get("import")
+    if isinstance(group, click.Group):
+        return group
+
+    @main.group("import")
+    def import_group():
+        """Turn external documents into records in data/."""
+
+    return import_group
+
+
+@_import_group().command("orkg-csv")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "data", type=click.Path(file_okay=False, path_type=Path),
+              help="Data directory to write the records to [default: data/ of the project].")
+@click.option("--source", "source_id", default="awesome-llms", show_default=True, metavar="SOURCE",
+              help="Source id of the statements blocks to write.")
+@click.option("--update", is_flag=True, help="Replace a record's block for this source when it differs.")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+def import_orkg_csv_cmd(file, data, source_id, update, dry_run):
+    """Import an ORKG CSV (our orkg-csv export, an ORKG comparison as CSV) into records."""
+    from .importers.orkg_csv import import_orkg_csv
+
+    report = import_orkg_csv(file, _paths(data).data, source_id=source_id, update=update, dry_run=dry_run)
+    click.echo(report.summary())
+    if report.errors:
+        sys.exit(1)
+
+
+# -- serve (the SPARQL endpoint, Linked Data and the web page; see docs/architecture-web.md) --
+
+@main.command("serve")
+@store_option
+@base_option
+@queries_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 for every interface).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port; the address is printed).")
+@click.option("--cors", is_flag=True, help="Allow cross-origin requests (Access-Control-Allow-Origin: *).")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              metavar="S", help="Seconds a query may run; it is then stopped and answered 503.")
+@click.option("--max-rows", default=10000, show_default=True, type=click.IntRange(min=1), metavar="N",
+              help="Rows (or triples) per result; longer results are cut and say so.")
+@click.option("--allow-updates-with-token", "token", metavar="TOKEN", envvar="LLMKG_UPDATE_TOKEN",
+              help="Accept SPARQL Update from clients sending 'Authorization: Bearer TOKEN' "
+                   "[env LLMKG_UPDATE_TOKEN; default: read-only].")
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="Query worker processes [default: cores + 1, at least 2].")
+@click.option("--public-url", metavar="URL",
+              help="The URL clients use to reach this server (for SERVICE <URL/sparql> to itself).")
+@click.option("--max-request-bytes", default=1 << 20, show_default=True, type=click.IntRange(min=1024),
+              metavar="N", help="Largest request body (413) and URL (414).")
+@click.option("--log-requests", is_flag=True, help="Log one line per request on stderr.")
+def serve_cmd(store, base, queries_dir, host, port, cors, timeout, max_rows, token, workers, public_url,
+              max_request_bytes, log_requests):
+    """Serve the store: SPARQL 1.1 endpoint (/sparql), canned queries (/queries), entity
+    pages (/resource/...), the ontology (/ontology) and a web page for researchers (/)."""
+    from .store import current_version
+    from .web import ServerConfig, serve
+    from .web.config import default_workers
+
+    paths = _paths(store=store, base=base)
+    try:
+        v = current_version(paths.store)
+        click.echo(f"llmkg serve: store {paths.store}, version {v.id}", err=True)
+    except LlmkgError as exc:  # serve anyway: a build may come; /health says 503 until then
+        click.echo(f"llmkg serve: warning: {exc}", err=True)
+    cfg = ServerConfig(store=paths.store, queries=_queries_dir(queries_dir), ontology_file=paths.ontology,
+                       base=paths.base, host=host, port=port, cors=cors, timeout=timeout,
+                       max_rows=max_rows, update_token=token or None,
+                       workers=workers or default_workers(), max_request_bytes=max_request_bytes,
+                       public_url=public_url, log_requests=log_requests)
+    if token:
+        click.echo("llmkg serve: SPARQL Update enabled for Bearer-token holders", err=True)
+
+    def ready(url):
+        click.echo(f"llmkg serve: listening on {url}", err=True)
+        click.echo(url)  # stdout: the address alone, for scripts and tests
+        sys.stdout.flush()
+
+    serve(cfg, ready=ready)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

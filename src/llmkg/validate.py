@@ -350,8 +350,8 @@ def run_shacl(mapped: MappedGraph, rs: RecordSet, shapes_dir: Path, data_dir: Pa
             shown = original if original is not None else _short_value(r["value"])
             if shown is not None and shown not in msg:
                 msg = f"{msg} (value: '{shown}')"
-            if fld and msg.startswith(fld + " "):
-                pass
+            if fld and msg.startswith(fld + ": "):  # the report line names the field already
+                msg = msg[len(fld) + 2:]
             problems.append(Problem(file, line, r["severity"], fld, msg, focus,
                                     shorten(str(r["component"])) if r["component"] else ""))
     return problems

@@ -1,0 +1,175 @@
+"""Exports: the built store written out for other tools. One module per format.
+
+Every format reads the store (pyoxigraph) through :class:`Source` and writes deterministic
+output: the same store gives the same bytes. ``--graph SOURCE`` narrows an export to one
+named graph (``awesome-llms`` = ``https://w3id.org/llmkg/graph/awesome-llms``); what that
+means per format is in docs/exports.md.
+
+:data:`FORMATS` is the registry: name -> :class:`Format` (module, media type, extension,
+whether the output is a directory). :func:`export` runs one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from ..errors import LlmkgError
+from ..vocab import DEFAULT_BASE, GRAPH
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    module: str          # module under llmkg.export
+    media_type: str
+    extension: str       # of the file, or "" for a directory bundle
+    directory: bool = False
+    description: str = ""
+
+    def load(self):
+        return importlib.import_module(f"{__name__}.{self.module}")
+
+
+FORMATS: dict[str, Format] = {f.name: f for f in [
+    Format("turtle", "turtle", "text/turtle", ".ttl", description="RDF 1.1 Turtle (union of the graphs)"),
+    Format("ntriples", "ntriples", "application/n-triples", ".nt",
+           description="N-Triples (union of the graphs)"),
+    Format("nquads", "nquads", "application/n-quads", ".nq", description="N-Quads (with the named graphs)"),
+    Format("trig", "trig", "application/trig", ".trig", description="TriG (with the named graphs)"),
+    Format("jsonld", "jsonld", "application/ld+json", ".jsonld",
+           description="JSON-LD 1.1 with the published llmkg context (with the named graphs)"),
+    Format("rdfxml", "rdfxml", "application/rdf+xml", ".rdf", description="RDF/XML (union of the graphs)"),
+    Format("orkg-csv", "orkg_csv", "text/csv", ".csv",
+           description="ORKG CSV import format: one row per contribution"),
+    Format("orkg-turtle", "orkg_turtle", "text/turtle", ".ttl",
+           description="Turtle in ORKG's dump vocabulary (orkgr:/orkgp:/orkgc:)"),
+    Format("orkg-json", "orkg_json", "application/vnd.orkg.paper.v2+json", ".json",
+           description="ORKG REST paper payloads (papers v2), a JSON array"),
+    Format("graphml", "graphml", "application/graphml+xml", ".graphml",
+           description="GraphML for networkx, Gephi, Cytoscape, yEd"),
+    Format("neo4j", "neo4j", "text/csv", "", directory=True,
+           description="CSV bundle for neo4j-admin database import, with import.sh"),
+    Format("csv", "csv_tables", "text/csv", "", directory=True,
+           description="one flat CSV table per class, for spreadsheets"),
+]}
+
+CONTEXT_IRI = "https://w3id.org/llmkg/context.jsonld"
+CONTEXT_FILE = Path(__file__).with_name("context.jsonld")
+
+
+def get_format(name: str) -> Format:
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise LlmkgError(f"unknown export format {name!r}; one of: {', '.join(FORMATS)}") from None
+
+
+@dataclass
+class Source:
+    """What an export reads: the open store, its build metadata and the chosen graph."""
+
+    store: object                  # pyoxigraph.Store
+    meta: dict = field(default_factory=dict)
+    graph: str | None = None       # full IRI of the named graph, or None for everything
+
+    @property
+    def base(self) -> str:
+        base = self.meta.get("base") or DEFAULT_BASE
+        return base if base.endswith("/") else base + "/"
+
+    @property
+    def graph_id(self) -> str | None:
+        """``awesome-llms`` for ``graph:awesome-llms``; the IRI for another graph."""
+        if self.graph is None:
+            return None
+        return self.graph[len(GRAPH):] if self.graph.startswith(GRAPH) else self.graph
+
+    def graph_names(self) -> list[str]:
+        return sorted(g.value for g in self.store.named_graphs() if hasattr(g, "value"))
+
+
+def graph_iri(graph: str) -> str:
+    """``awesome-llms`` -> ``https://w3id.org/llmkg/graph/awesome-llms``; IRIs pass through."""
+    graph = graph.strip()
+    if "://" in graph:
+        return graph
+    if graph.startswith("graph:"):
+        graph = graph[len("graph:"):]
+    return GRAPH + graph
+
+
+def open_source(store_dir: str | os.PathLike, graph: str | None = None) -> Source:
+    from ..store import open_read_only
+
+    store, version = open_read_only(store_dir)
+    src = Source(store, dict(version.meta), graph_iri(graph) if graph else None)
+    if src.graph is not None and src.graph not in src.graph_names():
+        known = ", ".join(g[len(GRAPH):] if g.startswith(GRAPH) else g for g in src.graph_names())
+        raise LlmkgError(f"no graph {graph!r} in the store; the graphs are: {known}")
+    return src
+
+
+def write(src: Source, fmt: str, output: str | os.PathLike | BinaryIO | None) -> None:
+    """Write ``src`` in format ``fmt`` to ``output``.
+
+    For a file format, ``output`` is a path, a binary stream, ``"-"`` or None (stdout);
+    the file is written aside and renamed, so a failed export leaves no half file. For a
+    directory format (``neo4j``, ``csv``) it is the directory to create or fill.
+    """
+    f = get_format(fmt)
+    mod = f.load()
+    if f.directory:
+        if output is None or output == "-" or not isinstance(output, (str, os.PathLike)):
+            raise LlmkgError(f"the {f.name} export writes a directory of files; give it with -o DIR")
+        directory = Path(output)
+        if directory.exists() and not directory.is_dir():
+            raise LlmkgError(f"{directory} exists and is not a directory")
+        directory.mkdir(parents=True, exist_ok=True)
+        mod.write_dir(src, directory)
+        return
+    if output is None or output == "-":
+        buf = io.BytesIO()
+        mod.write(src, buf)
+        sys.stdout.buffer.write(buf.getvalue())
+        sys.stdout.buffer.flush()
+        return
+    if not isinstance(output, (str, os.PathLike)):
+        mod.write(src, output)
+        return
+    path = Path(output)
+    if path.is_dir():
+        raise LlmkgError(f"{path} is a directory; the {f.name} export writes one file")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            mod.write(src, fh)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise LlmkgError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def export(store_dir: str | os.PathLike, fmt: str, output=None, graph: str | None = None) -> Source:
+    """Open the store at ``store_dir`` and export it (see :func:`write`)."""
+    get_format(fmt)
+    src = open_source(store_dir, graph)
+    write(src, fmt, output)
+    return src
+
+
+def export_bytes(src: Source, fmt: str) -> bytes:
+    """The output of a single-file format as bytes (for the web app and tests)."""
+    f = get_format(fmt)
+    if f.directory:
+        raise LlmkgError(f"the {f.name} export writes a directory of files")
+    buf = io.BytesIO()
+    f.load().write(src, buf)
+    return buf.getvalue()

@@ -1,0 +1,345 @@
+"""The ORKG view of the store, shared by the three ORKG exports (orkg-csv, orkg-turtle,
+orkg-json).
+
+ORKG describes a paper by its metadata and its contributions; a contribution carries the
+statements of the comparison (``model family``, ``date created``...). In llmkg those
+statements sit on the *model* in a source's graph and the contribution
+(``res:contribution/<source>/<model>``) links paper, model and research problems. This
+module turns one source graph into :class:`Paper` objects whose :class:`Contribution` values
+are keyed by ORKG label, in the column order of the ORKG comparison of LLMs
+(``schema.ORKG_COMPARISON_COLUMNS``).
+
+Which contributions: those of one source graph, ``awesome-llms`` unless ``--graph`` names
+another (the ORKG comparison is built from awesome-LLMs; ``--graph awesome-huge-models``
+gives that list's models with the properties that carry an ORKG label). Contributions
+without a paper are kept apart (:attr:`OrkgView.orphans`): ORKG needs a paper.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from pyoxigraph import BlankNode, Literal, NamedNode
+
+from .. import schema
+from ..errors import LlmkgError
+from ..values import slugify
+from ..vocab import CURATED_GRAPH, GRAPH, ONTOLOGY_GRAPH, PREFIXES, expand
+
+XSD = PREFIXES["xsd"]
+XSD_STRING = XSD + "string"
+XSD_ANYURI = XSD + "anyURI"
+ORKGR, ORKGP, ORKGC = PREFIXES["orkgr"], PREFIXES["orkgp"], PREFIXES["orkgc"]
+
+DEFAULT_SOURCE = "awesome-llms"
+
+#: The ORKG research field of every exported paper: "Artificial Intelligence/Robotics",
+#: a subfield of "Computer Sciences" (R132) in ORKG's research-field taxonomy (see
+#: docs/exports.md for where this was checked and the alternatives).
+RESEARCH_FIELD_ID = "R133"
+RESEARCH_FIELD_LABEL = "Artificial Intelligence/Robotics"
+
+#: ORKG predicate ids we know for the labels we export (from ORKG's own constants:
+#: orkg-frontend src/constants/graphSettings.ts); every other comparison property gets a
+#: minted id, see :func:`predicate_id`.
+KNOWN_PREDICATES = {
+    "has model": "hasModel",
+    "research problem": "P32",
+    "has contribution": "P31",
+    "has DOI": "P26",
+    "has author": "P27",
+    "has publication month": "P28",
+    "has publication year": "P29",
+    "has research field": "P30",
+    "url": "url",
+    "has venue": "HAS_VENUE",
+    "same as": "SAME_AS",
+}
+#: the labels ORKG gives those predicates (for declarations in orkg-turtle)
+ORKG_PREDICATE_LABELS = {
+    "hasModel": "has model", "P32": "has research problem", "P31": "has contribution",
+    "P26": "has DOI", "P27": "has author", "P28": "has publication month",
+    "P29": "has publication year", "P30": "has research field", "url": "url",
+    "HAS_VENUE": "has venue", "SAME_AS": "same as",
+}
+MINTED_PREFIX = "LLMKG_"
+
+#: the comparison columns after the paper title, in ORKG's order
+COLUMNS = [c for c in schema.ORKG_COMPARISON_COLUMNS if c != "Title"]
+FIELD_OF_LABEL = {f.orkg_label: f for f in schema.MODEL_FIELDS if f.orkg_label}
+
+RDFS_LABEL = expand("rdfs:label")
+SKOS_PREF = expand("skos:prefLabel")
+DCT_TITLE = expand("dcterms:title")
+
+
+@dataclass(frozen=True)
+class Value:
+    """One value of a statement: a literal (``text`` + ``datatype``) or a resource
+    (``text`` is its label; ``iri`` ours, ``orkg_id`` ORKG's where known)."""
+
+    text: str
+    resource: bool = False
+    datatype: str = XSD_STRING
+    iri: str | None = None
+    orkg_id: str | None = None
+    classes: tuple[str, ...] = ()
+
+
+@dataclass
+class Contribution:
+    iri: str
+    label: str
+    model_iri: str
+    model_label: str
+    orkg_id: str | None
+    values: dict[str, list[Value]] = field(default_factory=dict)   # ORKG label -> values
+    #: the same with the source's own texts where the graph keeps them (model name as the
+    #: source writes it, ``createdText``, ``licenseText``, ``architectureText``, the
+    #: organization's name in the source): what the ORKG comparison shows, used by orkg-csv
+    texts: dict[str, list[Value]] = field(default_factory=dict)
+
+
+@dataclass
+class Paper:
+    iri: str
+    title: str
+    source_title: str | None = None      # the title as the source writes it
+    doi: str | None = None
+    orkg_id: str | None = None
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
+    month: int | None = None
+    venue: str | None = None
+    url: str | None = None
+    contributions: list[Contribution] = field(default_factory=list)
+
+
+@dataclass
+class OrkgView:
+    source: str
+    graph: str
+    base: str
+    papers: list[Paper]
+    orphans: list[Contribution]
+
+    def contributions(self) -> list[tuple[Paper, Contribution]]:
+        return [(p, c) for p in self.papers for c in p.contributions]
+
+
+def predicate_id(label: str) -> str:
+    """ORKG's id for a predicate label where we know it, else a minted, stable one:
+    ``LLMKG_`` + the label's slug with underscores (``LLMKG_model_family``)."""
+    if label in KNOWN_PREDICATES:
+        return KNOWN_PREDICATES[label]
+    return MINTED_PREFIX + slugify(label).replace("-", "_")
+
+
+def mint_resource_id(iri: str, base: str) -> str:
+    """A stable ORKG-style resource id for one of our IRIs: ``LLMKG_`` + the path under
+    the base with ``/`` as ``_`` (``LLMKG_model_gpt-3``,
+    ``LLMKG_contribution_awesome-llms_gpt-3``); ids are slugs, so this is one-to-one.
+    IRIs outside the base get ``LLMKG_ext_`` + the IRI's slug."""
+    if iri.startswith(base):
+        local = iri[len(base):]
+    else:
+        local = "ext/" + slugify(iri)
+    return MINTED_PREFIX + re.sub(r"[^A-Za-z0-9-]+", "_", local).strip("_")
+
+
+class _Graphs:
+    """The triples of the source graph and of the curated graph, grouped by subject."""
+
+    def __init__(self, store, graph: str):
+        self.store = store
+        self.src = self._group(graph)
+        self.cur = self._group(CURATED_GRAPH)
+        self._labels: dict[str, str] = {}
+
+    def _group(self, graph: str) -> dict[str, dict[str, list]]:
+        out: dict[str, dict[str, list]] = {}
+        for q in self.store.quads_for_pattern(None, None, None, NamedNode(graph)):
+            s = q.subject
+            key = s.value if isinstance(s, NamedNode) else "_:" + s.value
+            out.setdefault(key, {}).setdefault(q.predicate.value, []).append(q.object)
+        return out
+
+    def values(self, table, subject: str, prop: str) -> list:
+        return list(table.get(subject, {}).get(prop, []))
+
+    def first_literal(self, table, subject: str, prop: str) -> str | None:
+        vals = sorted(o.value for o in self.values(table, subject, prop) if isinstance(o, Literal))
+        return vals[0] if vals else None
+
+    def label(self, iri: str) -> str:
+        """Curated rdfs:label, else skos:prefLabel, else any rdfs:label, else the IRI's
+        last segment."""
+        if iri in self._labels:
+            return self._labels[iri]
+        text = (self.first_literal(self.cur, iri, RDFS_LABEL) or self.first_literal(self.cur, iri, SKOS_PREF)
+                or self.first_literal(self.src, iri, RDFS_LABEL))
+        if text is None:
+            for prop in (RDFS_LABEL, SKOS_PREF):
+                vals = sorted(q.object.value for q in self.store.quads_for_pattern(NamedNode(iri), NamedNode(prop), None, None)
+                              if isinstance(q.object, Literal))
+                if vals:
+                    text = vals[0]
+                    break
+        if text is None:
+            text = re.split(r"[/#]", iri.rstrip("/#"))[-1]
+        self._labels[iri] = text
+        return text
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def _millions(lit: Literal) -> Value:
+    """``declaredMaximumParameterCount`` (a count) back to the number of millions."""
+    try:
+        n = Decimal(lit.value) / Decimal(10 ** 6)
+    except InvalidOperation:
+        return Value(lit.value)
+    if n == n.to_integral_value():
+        return Value(str(int(n)), datatype=XSD + "integer")
+    return Value(format(n.normalize(), "f"), datatype=XSD + "decimal")
+
+
+def _sort(values: list[Value]) -> list[Value]:
+    return sorted(set(values), key=lambda v: (v.text.casefold(), v.text, v.datatype, v.iri or ""))
+
+
+def source_graph(src) -> tuple[str, str]:
+    """(source id, graph IRI) of the contributions to export."""
+    graph = src.graph or GRAPH + DEFAULT_SOURCE
+    if graph in (CURATED_GRAPH, ONTOLOGY_GRAPH):
+        raise LlmkgError(f"the ORKG exports take a source's graph (e.g. --graph {DEFAULT_SOURCE}), "
+                         f"not {graph}")
+    sid = graph[len(GRAPH):] if graph.startswith(GRAPH) else graph
+    return sid, graph
+
+
+def view(src) -> OrkgView:
+    sid, graph = source_graph(src)
+    gs = _Graphs(src.store, graph)
+    hasmodel = expand("llmkg:hasModel")
+    rdf_type = expand("rdf:type")
+    orkg_id_prop = expand("llmkg:orkgId")
+    contributions: dict[str, Contribution] = {}
+    for subject, props in gs.src.items():
+        if NamedNode(ORKGC + "Contribution") not in props.get(rdf_type, []):
+            continue
+        models = sorted(o.value for o in props.get(hasmodel, []) if isinstance(o, NamedNode))
+        if not models:
+            continue
+        model = models[0]
+        c = Contribution(iri=subject, label=gs.first_literal(gs.src, subject, RDFS_LABEL) or subject,
+                         model_iri=model, model_label=gs.label(model),
+                         orkg_id=gs.first_literal(gs.src, subject, orkg_id_prop))
+        c.values = _statements(gs, c, props)
+        c.texts = _statements(gs, c, props, texts=True)
+        contributions[subject] = c
+    # papers
+    p31 = ORKGP + "P31"
+    paper_of: dict[str, str] = {}
+    for subject, props in gs.src.items():
+        for o in props.get(p31, []):
+            if isinstance(o, NamedNode) and o.value in contributions:
+                paper_of.setdefault(o.value, subject)
+                paper_of[o.value] = min(paper_of[o.value], subject)
+    papers: dict[str, Paper] = {}
+    orphans = []
+    for ciri in sorted(contributions):
+        c = contributions[ciri]
+        piri = paper_of.get(ciri)
+        if piri is None:
+            orphans.append(c)
+            continue
+        if piri not in papers:
+            papers[piri] = _paper(gs, piri)
+        papers[piri].contributions.append(c)
+    return OrkgView(sid, graph, src.base, [papers[k] for k in sorted(papers)], orphans)
+
+
+def _paper(gs: _Graphs, iri: str) -> Paper:
+    title = (gs.first_literal(gs.cur, iri, DCT_TITLE) or gs.first_literal(gs.cur, iri, RDFS_LABEL)
+             or gs.first_literal(gs.src, iri, DCT_TITLE) or gs.label(iri))
+    p = Paper(iri=iri, title=title, source_title=gs.first_literal(gs.src, iri, DCT_TITLE) or title)
+    p.doi = gs.first_literal(gs.cur, iri, ORKGP + "P26")
+    p.orkg_id = gs.first_literal(gs.cur, iri, expand("llmkg:orkgId"))
+    author_list = gs.first_literal(gs.src, iri, expand("llmkg:authorList"))
+    if author_list:
+        p.authors = [a.strip() for a in author_list.split(";") if a.strip()]
+    else:
+        p.authors = sorted(o.value for o in gs.values(gs.src, iri, expand("dcterms:creator"))
+                           if isinstance(o, Literal))
+    p.year = _int(gs.first_literal(gs.src, iri, ORKGP + "P29"))
+    p.month = _int(gs.first_literal(gs.src, iri, ORKGP + "P28"))
+    p.venue = gs.first_literal(gs.src, iri, expand("llmkg:venue"))
+    urls = sorted(o.value for o in gs.values(gs.src, iri, expand("schema:url")))
+    p.url = urls[0] if urls else None
+    return p
+
+
+def _text_companion(prop: str) -> str:
+    local = re.split(r"[/#]", expand(prop))[-1]
+    return expand("llmkg:" + local + "Text")
+
+
+def _statements(gs: _Graphs, c: Contribution, cprops: dict, texts: bool = False) -> dict[str, list[Value]]:
+    out: dict[str, list[Value]] = {}
+    mprops = gs.src.get(c.model_iri, {})
+    name_in_source = expand("llmkg:nameInSource")
+    for label in COLUMNS:
+        vals: list[Value] = []
+        f = FIELD_OF_LABEL.get(label)
+        if label == "has model":
+            name = gs.first_literal(gs.src, c.model_iri, name_in_source) if texts else None
+            vals = [Value(name or c.model_label, resource=True, iri=c.model_iri)]
+        elif label == "research problem":
+            for o in cprops.get(ORKGP + "P32", []):
+                if isinstance(o, NamedNode):
+                    vals.append(Value(gs.label(o.value), resource=True, iri=o.value, classes=("Problem",)))
+        elif f is None:
+            continue
+        elif texts and (f.kind == "date" or f.kind.startswith("concept")) and mprops.get(_text_companion(f.prop)):
+            typed = {o.value: o.datatype.value for o in mprops.get(expand(f.prop), [])
+                     if isinstance(o, Literal) and o.datatype is not None}
+            for o in mprops[_text_companion(f.prop)]:
+                if not isinstance(o, Literal):
+                    continue
+                if f.kind == "date":
+                    dt = typed.get(o.value)
+                    vals.append(Value(o.value, datatype=dt if dt == XSD + "date" else XSD_STRING))
+                else:
+                    vals.append(Value(o.value, resource=True))
+        else:
+            for o in mprops.get(expand(f.prop), []):
+                v = _value(gs, f, o)
+                if texts and f.kind.startswith("ref") and v.iri:
+                    name = gs.first_literal(gs.src, v.iri, name_in_source)
+                    if name:
+                        v = Value(name, resource=True, iri=v.iri, orkg_id=v.orkg_id, classes=v.classes)
+                vals.append(v)
+        out[label] = _sort(vals)
+    return out
+
+
+def _value(gs: _Graphs, f: schema.Field, o) -> Value:
+    if f.kind == "millions" and isinstance(o, Literal):
+        return _millions(o)
+    if isinstance(o, Literal):
+        if o.language:
+            return Value(o.value)
+        return Value(o.value, datatype=o.datatype.value)
+    if isinstance(o, BlankNode):
+        return Value("_:" + o.value)
+    if f.kind in ("url", "urls"):
+        return Value(o.value, datatype=XSD_ANYURI)
+    return Value(gs.label(o.value), resource=True, iri=o.value)

@@ -1,0 +1,1 @@
+"""Importers that turn external documents (awesome lists, ...) into records in ``data/``."""

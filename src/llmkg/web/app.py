@@ -1,0 +1,909 @@
+"""The ASGI app of ``llmkg serve``: routes, the SPARQL 1.1 protocol, Linked Data, caching.
+
+A plain ASGI callable (no framework): the routes are few, and a framework's request and
+response objects cost more than they give here (docs/architecture-web.md has the numbers).
+Every query runs in a worker process (:mod:`.pool`); the whole result is computed and
+serialized there before the first byte of the answer is sent, so a query that fails or
+overruns its time limit is an error status, never a 200 with a cut-off body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import os
+import re
+import time
+from collections import OrderedDict
+from pathlib import Path
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+
+from .. import queries as Q
+from ..errors import LlmkgError, QueryError, StoreError
+from ..store import Version, current_version
+from ..vocab import GRAPH, LLMKG, ONTOLOGY_IRI, PREFIXES
+from . import negotiate as N
+from . import pages
+from .config import ServerConfig
+from .pool import Busy, QueryTimeout, WorkerCrashed, WorkerPool
+from .scan import add_using, scan, strip_services
+
+log = logging.getLogger("llmkg.web")
+
+EXPOSE = "ETag, X-LLMKG-Store-Version, X-LLMKG-Rows, X-LLMKG-Truncated, X-LLMKG-Max-Rows, X-LLMKG-Elapsed-Ms"
+STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+                ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon"}
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+
+
+class HTTPError(Exception):
+    def __init__(self, status: int, message: str, headers: list[tuple[str, str]] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or []
+
+
+class Response:
+    __slots__ = ("status", "headers", "body")
+
+    def __init__(self, status: int = 200, body: bytes = b"", content_type: str | None = None,
+                 headers: list[tuple[str, str]] | None = None):
+        self.status = status
+        self.body = body
+        self.headers = list(headers or [])
+        if content_type:
+            self.headers.insert(0, ("Content-Type", content_type))
+
+
+class Request:
+    def __init__(self, scope, receive):
+        self.scope = scope
+        self._receive = receive
+        self.method = scope["method"]
+        self.path = scope["path"]
+        self.raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        self.query_string = scope.get("query_string", b"")
+        self.headers: dict[str, str] = {}
+        for k, v in scope.get("headers", []):
+            k = k.decode("latin-1").lower()
+            v = v.decode("latin-1")
+            self.headers[k] = f"{self.headers[k]}, {v}" if k in self.headers else v
+        self._params = None
+
+    @property
+    def params(self) -> list[tuple[str, str]]:
+        if self._params is None:
+            self._params = parse_params(self.query_string)
+        return self._params
+
+    def param(self, name: str) -> str | None:
+        vals = [v for k, v in self.params if k == name]
+        return vals[-1] if vals else None
+
+    async def body(self, limit: int) -> bytes:
+        cl = self.headers.get("content-length")
+        if cl is not None:
+            try:
+                if int(cl) > limit:
+                    raise HTTPError(413, f"the request body is larger than the limit of {limit} bytes")
+            except ValueError:
+                raise HTTPError(400, "bad Content-Length") from None
+        chunks, size = [], 0
+        while True:
+            msg = await self._receive()
+            if msg["type"] == "http.disconnect":
+                raise HTTPError(400, "the client went away")
+            chunk = msg.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise HTTPError(413, f"the request body is larger than the limit of {limit} bytes")
+            chunks.append(chunk)
+            if not msg.get("more_body"):
+                return b"".join(chunks)
+
+    @property
+    def origin(self) -> str:
+        host = self.headers.get("host")
+        if not host:
+            server = self.scope.get("server") or ("127.0.0.1", 80)
+            host = f"{server[0]}:{server[1]}"
+        return f"{self.scope.get('scheme', 'http')}://{host}"
+
+
+def parse_params(raw: bytes | str) -> list[tuple[str, str]]:
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("ascii")
+        except UnicodeDecodeError:
+            raise HTTPError(400, "the query string is not URL-encoded ASCII") from None
+    try:
+        return parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise HTTPError(400, "the parameters are not valid UTF-8 once URL-decoded") from None
+
+
+def media_type_of(header: str) -> tuple[str, dict[str, str]]:
+    parts = [p.strip() for p in header.split(";")]
+    params = {}
+    for p in parts[1:]:
+        k, _, v = p.partition("=")
+        params[k.strip().lower()] = v.strip().strip('"').lower()
+    return parts[0].lower(), params
+
+
+_NON_ASCII_ESC = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+")
+
+
+def iri_path(raw: bytes) -> str:
+    """A raw URL path to IRI text: percent-escapes of non-ASCII UTF-8 are decoded (the
+    IRI-to-URI mapping of RFC 3987, reversed); ASCII escapes stay as they are."""
+    s = raw.decode("latin-1")
+    return _NON_ASCII_ESC.sub(lambda m: unquote(m.group(), encoding="utf-8", errors="strict"), s)
+
+
+class ResponseCache:
+    """Serialized answers by key (store version + request), LRU, bounded in bytes."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.max_entry = max(1, max_bytes // 8)
+        self._data: "OrderedDict[str, Response]" = OrderedDict()
+        self.bytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str) -> Response | None:
+        r = self._data.get(key)
+        if r is None:
+            self.misses += 1
+            return None
+        self._data.move_to_end(key)
+        self.hits += 1
+        return r
+
+    def put(self, key: str, resp: Response) -> None:
+        size = len(resp.body)
+        if self.max_bytes <= 0 or size > self.max_entry:
+            return
+        old = self._data.pop(key, None)
+        if old is not None:
+            self.bytes -= len(old.body)
+        self._data[key] = resp
+        self.bytes += size
+        while self.bytes > self.max_bytes and self._data:
+            _, r = self._data.popitem(last=False)
+            self.bytes -= len(r.body)
+
+    def clear(self) -> None:
+        self._data.clear()
+        self.bytes = 0
+
+    def stats(self) -> dict:
+        return {"entries": len(self._data), "bytes": self.bytes, "hits": self.hits, "misses": self.misses}
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    plain = etag[2:] if etag.startswith("W/") else etag
+    for t in header.split(","):
+        t = t.strip()
+        if t.startswith("W/"):
+            t = t[2:]
+        if t == plain:
+            return True
+    return False
+
+
+class App:
+    def __init__(self, cfg: ServerConfig):
+        self.cfg = cfg
+        self.pool = WorkerPool(cfg.workers)
+        self.cache = ResponseCache(cfg.cache_bytes)
+        self.started = time.time()
+        self.version: Version | None = None
+        self._link: str | None = None
+        self._version_error: str | None = None
+        self.swaps = 0
+        self._registry: dict = {}
+        self._registry_sig = None
+        self._registry_checked = 0.0
+        self._registry_error: str | None = None
+        self._info: dict[str, dict] = {}
+        self.update_lock = asyncio.Lock()
+        self.on_ready = None
+        base = cfg.base
+        self.mounts: list[tuple[str, str]] = [("/resource/", base), ("/graph/", GRAPH)]
+        for ns in (base, GRAPH):
+            p = urlsplit(ns).path
+            if p and p != "/" and p not in (m for m, _ in self.mounts):
+                self.mounts.append((p, ns))
+        self.ontology_paths = {"/ontology", "/ontology/"}
+        op = urlsplit(ONTOLOGY_IRI).path
+        if op and op != "/":
+            self.ontology_paths.add(op)
+
+    # -- store versions (hot swap) ----------------------------------------------------------
+
+    def current(self) -> Version:
+        """The version to answer from: ``current``'s target, re-read on every request (one
+        readlink); a version that cannot be read leaves the previous one serving."""
+        link = self.cfg.store / "current"
+        try:
+            target = os.readlink(link)
+        except OSError:
+            target = None
+        if target is not None and target != self._link:
+            try:
+                v = current_version(self.cfg.store)
+                if not v.db.is_dir():
+                    raise StoreError(f"the version {v.id} has no database")
+                old = self.version
+                self.version, self._link, self._version_error = v, target, None
+                self.cache.clear()
+                if old is not None:
+                    self.swaps += 1
+                    log.warning("store swapped: now serving %s (was %s)", v.id, old.id)
+            except LlmkgError as exc:
+                self._version_error = str(exc)
+                log.warning("store: %s; still serving %s", exc, self.version.id if self.version else "nothing")
+        if self.version is None:
+            raise HTTPError(503, self._version_error or
+                            f"no graph has been built in {self.cfg.store} yet (run 'llmkg build')")
+        return self.version
+
+    # -- canned queries -------------------------------------------------------------------
+
+    def registry(self) -> dict:
+        now = time.monotonic()
+        if now - self._registry_checked < 2.0 and self._registry_sig is not None:
+            return self._registry
+        self._registry_checked = now
+        d = self.cfg.queries
+        if d is None or not Path(d).is_dir():
+            self._registry, self._registry_sig = {}, ()
+            return self._registry
+        sig = tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in Path(d).glob("*.rq")))
+        if sig != self._registry_sig:
+            try:
+                self._registry = Q.load_registry(d)
+                self._registry_error = None
+            except LlmkgError as exc:
+                self._registry_error = str(exc)
+                log.error("canned queries: %s (keeping the previous ones)", exc)
+            self._registry_sig = sig
+        return self._registry
+
+    # -- ASGI -----------------------------------------------------------------------------
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            return await self._lifespan(receive, send)
+        if scope["type"] != "http":
+            return
+        req = Request(scope, receive)
+        t0 = time.perf_counter()
+        try:
+            resp = await self.dispatch(req)
+        except HTTPError as exc:
+            resp = self.error(req, exc.status, exc.message, exc.headers)
+        except Exception as exc:  # a bug: answer 500, keep serving
+            log.exception("internal error on %s %s", req.method, req.path)
+            resp = self.error(req, 500, f"internal error: {type(exc).__name__}: {exc}")
+        await self._send(req, resp, send)
+        if self.cfg.log_requests:
+            log.info('%s "%s %s" %d %d %.1fms', (scope.get("client") or ("-",))[0], req.method,
+                     req.raw_path.decode("latin-1") + ("?" + req.query_string.decode("latin-1") if req.query_string else ""),
+                     resp.status, len(resp.body), (time.perf_counter() - t0) * 1000)
+
+    async def _lifespan(self, receive, send):
+        while True:
+            msg = await receive()
+            if msg["type"] == "lifespan.startup":
+                try:
+                    await self.pool.start()
+                    try:
+                        self.current()
+                    except HTTPError as exc:
+                        log.warning("%s", exc.message)
+                    self.registry()
+                except Exception as exc:  # pragma: no cover
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+                if self.on_ready is not None:
+                    self.on_ready()
+            elif msg["type"] == "lifespan.shutdown":
+                await self.pool.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _send(self, req: Request, resp: Response, send) -> None:
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in resp.headers]
+        if self.cfg.cors:
+            headers.append((b"access-control-allow-origin", b"*"))
+            headers.append((b"access-control-expose-headers", EXPOSE.encode()))
+        body = resp.body
+        if resp.status not in (204, 304):
+            headers.append((b"content-length", str(len(body)).encode()))
+        if req.method == "HEAD" or resp.status in (204, 304):
+            body = b""
+        await send({"type": "http.response.start", "status": resp.status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def error(self, req: Request, status: int, message: str, headers=None) -> Response:
+        headers = list(headers or [])
+        accept = req.headers.get("accept", "")
+        wants_html = ("text/html" in accept and req.path != "/sparql"
+                      and N.choose(accept, [("text/html", "html"), ("text/plain", "text")]) == "html")
+        if req.path == "/sparql" and req.param("format") == "html":
+            wants_html = True
+        if wants_html:
+            title = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+                     405: "Method not allowed", 406: "Not acceptable", 413: "Request too large",
+                     414: "URL too long", 415: "Unsupported media type", 500: "Internal error",
+                     503: "Unavailable"}.get(status, "Error")
+            body = pages.error_page(status, title, message, self.version.id if self.version else None)
+            return Response(status, body.encode("utf-8"), "text/html; charset=utf-8", headers)
+        return Response(status, (message.rstrip() + "\n").encode("utf-8"), "text/plain; charset=utf-8",
+                        headers + [("Cache-Control", "no-store")])
+
+    # -- routing --------------------------------------------------------------------------
+
+    async def dispatch(self, req: Request) -> Response:
+        limit = self.cfg.max_request_bytes
+        if len(req.raw_path) + len(req.query_string) > limit:
+            raise HTTPError(414, f"the URL is longer than the limit of {limit} bytes; "
+                                 "send the query by POST")
+        path = req.path
+        if req.method == "OPTIONS":
+            return self.options(req)
+        if path == "/sparql" or path == "/sparql/":
+            return await self.sparql(req)
+        if req.method not in ("GET", "HEAD"):
+            raise HTTPError(405, f"{req.method} is not allowed here", [("Allow", "GET, HEAD, OPTIONS")])
+        if path == "/":
+            return self.index(req)
+        if path.startswith("/static/"):
+            return self.static(req, path[len("/static/"):])
+        if path == "/favicon.ico":
+            return self.static(req, "favicon.svg")
+        if path == "/health":
+            return self.health(req)
+        if path in ("/queries", "/queries/"):
+            return self.queries_list(req, "html")
+        if path == "/queries.json":
+            return self.queries_list(req, "json")
+        if path.startswith("/queries/"):
+            name = path[len("/queries/"):]
+            ext = None
+            m = re.fullmatch(r"([a-z0-9_-]+)\.(json|csv|tsv|xml|html|ttl|nt|jsonld|rq)", name)
+            if m:
+                name, ext = m.group(1), m.group(2)
+            return await self.canned(req, name, ext)
+        if path in self.ontology_paths:
+            return await self.ontology(req)
+        raw = iri_path(req.raw_path)
+        for mount, ns in self.mounts:
+            if raw.startswith(mount) and len(raw) > len(mount):
+                return await self.resource(req, ns + raw[len(mount):])
+        raise HTTPError(404, f"nothing at {path}")
+
+    def options(self, req: Request) -> Response:
+        allow = "GET, HEAD, POST, OPTIONS" if req.path.rstrip("/") == "/sparql" else "GET, HEAD, OPTIONS"
+        headers = [("Allow", allow)]
+        if self.cfg.cors:
+            headers += [("Access-Control-Allow-Methods", allow),
+                        ("Access-Control-Allow-Headers",
+                         "Accept, Content-Type, Authorization, If-None-Match, Cache-Control"),
+                        ("Access-Control-Max-Age", "600")]
+        return Response(204, b"", None, headers)
+
+    # -- jobs -----------------------------------------------------------------------------
+
+    async def run_job(self, job: dict, timeout: float | None = None) -> dict:
+        timeout = self.cfg.timeout if timeout is None else timeout
+        qt = self.cfg.queue_timeout if self.cfg.queue_timeout is not None else timeout
+        try:
+            ans = await self.pool.run(job, timeout, qt)
+        except QueryTimeout as exc:
+            raise HTTPError(503, f"{exc}. Narrow the query (a LIMIT, more specific patterns) "
+                                 "or run it locally with 'llmkg query'.",
+                            [("Cache-Control", "no-store")]) from None
+        except Busy as exc:
+            raise HTTPError(503, str(exc), [("Retry-After", "2")]) from None
+        except WorkerCrashed as exc:
+            raise HTTPError(500, str(exc)) from None
+        if not ans.get("ok"):
+            if ans.get("trace"):
+                log.error("worker error: %s\n%s", ans.get("error"), ans.get("trace"))
+            raise HTTPError(int(ans.get("status", 500)), ans.get("error") or "the query failed")
+        return ans["value"]
+
+    def _common_headers(self, v: Version, etag: str | None, volatile: bool = False) -> list[tuple[str, str]]:
+        h = [("X-LLMKG-Store-Version", v.id)]
+        if etag and not volatile:
+            h += [("ETag", etag), ("Cache-Control", "no-cache")]
+        else:
+            h.append(("Cache-Control", "no-store"))
+        return h
+
+    def _not_modified(self, req: Request, etag: str, v: Version, vary: str | None = "Accept") -> Response | None:
+        if req.method in ("GET", "HEAD") and _etag_matches(req.headers.get("if-none-match"), etag):
+            h = [("ETag", etag), ("Cache-Control", "no-cache"), ("X-LLMKG-Store-Version", v.id)]
+            if vary:
+                h.append(("Vary", vary))
+            return Response(304, b"", None, h)
+        return None
+
+    # -- the SPARQL protocol ----------------------------------------------------------------
+
+    def endpoint_urls(self, req: Request) -> set[str]:
+        urls = {req.origin + "/sparql"}
+        if self.cfg.public_url:
+            urls.add(self.cfg.public_url.rstrip("/") + "/sparql")
+            urls.add(self.cfg.public_url)
+        return urls
+
+    def endpoint_url(self, req: Request) -> str:
+        if self.cfg.public_url:
+            u = self.cfg.public_url.rstrip("/")
+            return u if u.endswith("/sparql") else u + "/sparql"
+        return req.origin + "/sparql"
+
+    async def sparql(self, req: Request) -> Response:
+        if req.method not in ("GET", "HEAD", "POST"):
+            raise HTTPError(405, f"the SPARQL protocol uses GET or POST, not {req.method}",
+                            [("Allow", "GET, HEAD, POST, OPTIONS")])
+        params = list(req.params)
+        direct_query = direct_update = None
+        if req.method == "POST":
+            ctype = req.headers.get("content-type")
+            if not ctype:
+                raise HTTPError(400, "a POST needs a Content-Type: application/x-www-form-urlencoded, "
+                                     "application/sparql-query or application/sparql-update")
+            mt, ctparams = media_type_of(ctype)
+            body = await req.body(self.cfg.max_request_bytes)
+            if mt == "application/x-www-form-urlencoded":
+                params += parse_params(body)
+            elif mt in ("application/sparql-query", "application/sparql-update"):
+                cs = ctparams.get("charset")
+                if cs and cs.replace("_", "-") not in ("utf-8", "utf8", "us-ascii", "ascii"):
+                    raise HTTPError(415, f"the body must be UTF-8, not {cs}")
+                try:
+                    text = body.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise HTTPError(400, "the body is not valid UTF-8") from None
+                if mt == "application/sparql-query":
+                    direct_query = text
+                else:
+                    direct_update = text
+            else:
+                raise HTTPError(415, f"unsupported Content-Type {mt!r}: use application/x-www-form-urlencoded, "
+                                     "application/sparql-query or application/sparql-update")
+        qs = [v for k, v in params if k == "query"] + ([direct_query] if direct_query is not None else [])
+        us = [v for k, v in params if k == "update"] + ([direct_update] if direct_update is not None else [])
+        if len(qs) > 1:
+            raise HTTPError(400, "more than one query in the request (one 'query' parameter or body, please)")
+        if len(us) > 1:
+            raise HTTPError(400, "more than one update in the request")
+        if qs and us:
+            raise HTTPError(400, "a request is either a query or an update, not both")
+        if us:
+            if req.method != "POST":
+                raise HTTPError(400, "an update must be sent by POST (form-encoded 'update=' or "
+                                     "application/sparql-update), never by GET")
+            return await self.update(req, us[0], params)
+        if not qs:
+            if req.method == "POST":
+                raise HTTPError(400, "no query in the request ('query' parameter or an "
+                                     "application/sparql-query body)")
+            return await self.service_description(req)
+        return await self.query(req, qs[0], params)
+
+    def _check_services(self, req: Request, sc) -> None:
+        selfs = self.endpoint_urls(req)
+        for target in sc.services:
+            if target not in selfs:
+                what = f"<{target}>" if target else "a variable or unreadable IRI"
+                raise HTTPError(403, f"SERVICE {what} is refused: this endpoint does not call other "
+                                     f"endpoints (only SERVICE <{self.endpoint_url(req)}>, itself)")
+
+    async def query(self, req: Request, text: str, params: list[tuple[str, str]]) -> Response:
+        v = self.current()
+        sc = scan(text)
+        if sc.is_update:
+            raise HTTPError(400, "this is a SPARQL Update, not a query: send it by POST as "
+                                 "'update=' or with Content-Type application/sparql-update")
+        self._check_services(req, sc)
+        if sc.services:
+            text = strip_services(text, sc.service_spans)
+        fparam = req.param("format") if req.method != "POST" else ([v for k, v in params if k == "format"] or [None])[-1]
+        form = sc.form
+        is_graph = form in ("CONSTRUCT", "DESCRIBE")
+        allowed = (N.GRAPH_FORMATS if is_graph else N.RESULT_FORMATS) + ("html",)
+        if fparam:
+            fmt = N.format_param(fparam)
+            if fmt not in allowed:
+                raise HTTPError(400, f"format={fparam!r} does not fit a {form or 'SELECT'} query; "
+                                     f"use one of {', '.join(allowed)}")
+        else:
+            accept = req.headers.get("accept")
+            html_ok = accept is not None and "text/html" in accept
+            fmt = N.choose(accept, N.offers_for(form, html=html_ok))
+            if fmt is None:
+                offered = ", ".join(sorted({mt for mt, _ in N.offers_for(form)}))
+                raise HTTPError(406, f"no acceptable format for a {form or 'SELECT'} result "
+                                     f"(Accept: {accept}); this endpoint offers {offered}")
+        dg = [v_ for k, v_ in params if k == "default-graph-uri"]
+        ng = [v_ for k, v_ in params if k == "named-graph-uri"]
+        union = not (dg or ng) and not sc.has_dataset
+        endpoint = self.endpoint_url(req)
+        prefix = f"BASE <{endpoint}> "
+        key = Q.cache_key(v.id, text, None, fmt=fmt, dg=dg, ng=ng, union=union, base=endpoint,
+                          max_rows=self.cfg.max_rows, kind="sparql")
+        etag = f'W/"{key[:32]}"'
+        if not sc.volatile:
+            nm = self._not_modified(req, etag, v)
+            if nm:
+                return nm
+            hit = self.cache.get(key)
+            if hit is not None:
+                return hit
+        job = {"kind": "query", "db": str(v.db), "sparql": prefix + text, "formats": [fmt],
+               "default_graph": dg if (dg or ng) else None, "named_graphs": ng if (dg or ng) else None,
+               "union": union, "max_rows": self.cfg.max_rows, "base": self.cfg.base}
+        try:
+            val = await self.run_job(job)
+        except HTTPError as exc:
+            exc.message = re.sub(r"error at 1:(\d+)", lambda m: f"error at 1:{max(1, int(m.group(1)) - len(prefix))}",
+                                 exc.message)
+            if fmt == "html" and exc.status == 400:
+                page = pages.sparql_html_page(text, None, None, exc.message, v.id)
+                return Response(400, page.encode(), "text/html; charset=utf-8", [("Cache-Control", "no-store")])
+            raise
+        body, ctype = val["bodies"][fmt]
+        if fmt == "html":
+            body = pages.sparql_html_page(text, body.decode("utf-8"), val, None, v.id).encode("utf-8")
+        headers = self._common_headers(v, etag, sc.volatile) + [("Vary", "Accept")] + self._row_headers(val)
+        resp = Response(200, body, ctype, headers)
+        if not sc.volatile:
+            self.cache.put(key, resp)
+        return resp
+
+    def _row_headers(self, val: dict) -> list[tuple[str, str]]:
+        h = [("X-LLMKG-Rows", str(val.get("rows", 0))), ("X-LLMKG-Max-Rows", str(self.cfg.max_rows)),
+             ("X-LLMKG-Elapsed-Ms", f"{val.get('elapsed', 0) * 1000:.1f}")]
+        if val.get("truncated"):
+            h.append(("X-LLMKG-Truncated", "true"))
+        return h
+
+    async def update(self, req: Request, text: str, params: list[tuple[str, str]]) -> Response:
+        if not self.cfg.updates_enabled:
+            raise HTTPError(403, "this endpoint is read-only: SPARQL Update is refused (the operator "
+                                 "can enable it with --allow-updates-with-token)")
+        auth = req.headers.get("authorization", "")
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise HTTPError(401, "an update needs 'Authorization: Bearer <token>'",
+                            [("WWW-Authenticate", 'Bearer realm="llmkg"')])
+        if not hmac.compare_digest(token.strip().encode(), self.cfg.update_token.encode()):
+            raise HTTPError(403, "wrong update token",
+                            [("WWW-Authenticate", 'Bearer realm="llmkg", error="invalid_token"')])
+        sc = scan(text)
+        self._check_services(req, sc)
+        if sc.services:
+            text = strip_services(text, sc.service_spans)
+        using = [v for k, v in params if k == "using-graph-uri"]
+        using_named = [v for k, v in params if k == "using-named-graph-uri"]
+        if (using or using_named) and sc.has_using:
+            raise HTTPError(400, "using-graph-uri/using-named-graph-uri conflict with the update's own "
+                                 "USING or WITH clause")
+        for g in using + using_named:
+            if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:[^<>\"{}|^`\\\s]*$", g):
+                raise HTTPError(400, f"not an IRI: {g!r}")
+        text = add_using(text, sc.where_positions, using, using_named)
+        self.current()
+        async with self.update_lock:
+            val = await self.run_job({"kind": "update", "store_dir": str(self.cfg.store), "update": text,
+                                      "base": self.endpoint_url(req)}, timeout=max(self.cfg.timeout, 120.0))
+        v = self.current()
+        body = json.dumps({"status": "updated", "store_version": v.id, **val}, indent=1).encode()
+        return Response(200, body, "application/json", [("Cache-Control", "no-store")])
+
+    async def info(self, v: Version) -> dict:
+        if v.id not in self._info:
+            self._info = {v.id: await self.run_job({"kind": "info", "db": str(v.db)})}
+        return self._info[v.id]
+
+    async def service_description(self, req: Request) -> Response:
+        from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+
+        v = self.current()
+        fparam = req.param("format")
+        offers = [("text/turtle", "turtle"), ("application/n-triples", "ntriples"),
+                  ("application/ld+json", "jsonld"), ("application/rdf+xml", "rdfxml"),
+                  ("text/html", "html"), ("application/xhtml+xml", "html"), ("application/x-turtle", "turtle")]
+        fmt = N.format_param(fparam) if fparam else N.choose(req.headers.get("accept"), offers)
+        if fmt is None or fmt not in ("turtle", "ntriples", "jsonld", "rdfxml", "html"):
+            raise HTTPError(406, "the service description is available as Turtle, N-Triples, JSON-LD, "
+                                 "RDF/XML or HTML")
+        endpoint = self.endpoint_url(req)
+        info = await self.info(v)
+        sd = lambda x: NamedNode(SD + x)  # noqa: E731
+        rdf_type = NamedNode(PREFIXES["rdf"] + "type")
+        svc, ds, dg = BlankNode("service"), BlankNode("dataset"), BlankNode("defaultGraph")
+        t = [Triple(svc, rdf_type, sd("Service")),
+             Triple(svc, sd("endpoint"), NamedNode(endpoint)),
+             Triple(svc, sd("supportedLanguage"), sd("SPARQL11Query")),
+             Triple(svc, sd("feature"), sd("UnionDefaultGraph")),
+             Triple(svc, sd("defaultEntailmentRegime"), NamedNode("http://www.w3.org/ns/entailment/Simple")),
+             Triple(svc, NamedNode(PREFIXES["dcterms"] + "title"), Literal("llmkg SPARQL endpoint")),
+             Triple(svc, sd("defaultDataset"), ds),
+             Triple(ds, rdf_type, sd("Dataset")),
+             Triple(ds, sd("defaultGraph"), dg),
+             Triple(dg, rdf_type, sd("Graph"))]
+        if self.cfg.updates_enabled:
+            t.append(Triple(svc, sd("supportedLanguage"), sd("SPARQL11Update")))
+        for f in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                  "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
+            t.append(Triple(svc, sd("resultFormat"), NamedNode(FORMATS_NS + f)))
+        if v.meta.get("quads") is not None:
+            t.append(Triple(dg, NamedNode("http://rdfs.org/ns/void#triples"), Literal(int(v.meta["quads"]))))
+        for i, g in enumerate(info.get("named_graphs", [])):
+            b = BlankNode(f"g{i}")
+            t += [Triple(ds, sd("namedGraph"), b), Triple(b, rdf_type, sd("NamedGraph")),
+                  Triple(b, sd("name"), NamedNode(g))]
+        result = Q.QueryResult("CONSTRUCT", triples=t)
+        prefixes = {"sd": SD, "dcterms": PREFIXES["dcterms"], "void": "http://rdfs.org/ns/void#",
+                    "formats": FORMATS_NS, "graph": GRAPH}
+        if fmt == "html":
+            ttl, _ = Q.serialize(result, "turtle", prefixes=prefixes)
+            page = self._endpoint_page(req, endpoint, v, ttl.decode("utf-8"))
+            return Response(200, page.encode("utf-8"), "text/html; charset=utf-8",
+                            [("Vary", "Accept"), ("Cache-Control", "no-cache")])
+        body, ctype = Q.serialize(result, fmt, prefixes=prefixes)
+        return Response(200, body, ctype, [("Vary", "Accept"), ("Cache-Control", "no-cache"),
+                                           ("X-LLMKG-Store-Version", v.id)])
+
+    def _endpoint_page(self, req, endpoint: str, v: Version, ttl: str) -> str:
+        e = pages.esc
+        ex = "SELECT ?model ?name WHERE { ?model a llmkg:Model ; rdfs:label ?name } LIMIT 5"
+        body = (
+            "<h1>SPARQL endpoint</h1>"
+            f"<p>Send SPARQL 1.1 queries to <code>{e(endpoint)}</code> (GET <code>?query=</code>, POST "
+            "form-encoded, or POST <code>application/sparql-query</code>). The default graph is the union "
+            "of all graphs unless the query names its dataset (<code>FROM</code>, or "
+            "<code>default-graph-uri</code>/<code>named-graph-uri</code>). The prefixes of llmkg are "
+            "predefined.</p>"
+            f"<ul><li>Results: JSON, XML, CSV, TSV; graphs: Turtle, N-Triples, JSON-LD, RDF/XML (by "
+            f"<code>Accept</code>, or <code>format=</code>).</li>"
+            f"<li>At most {self.cfg.max_rows} rows per result (the header <code>X-LLMKG-Truncated</code> "
+            f"says when a result was cut); queries stop after {self.cfg.timeout:g} s (503).</li>"
+            f"<li>{'SPARQL Update is enabled for holders of the token.' if self.cfg.updates_enabled else 'Read-only: SPARQL Update is refused.'} "
+            "<code>SERVICE</code> calls to other endpoints are refused.</li></ul>"
+            f"<pre>curl -H 'Accept: text/csv' --data-urlencode 'query={e(ex)}' {e(endpoint)}</pre>"
+            f'<p><a href="/">Open the query editor</a></p>'
+            f"<h2>Service description</h2><pre>{e(ttl)}</pre>")
+        return pages.layout("SPARQL endpoint", body, active="endpoint", version=v.id)
+
+    # -- pages ----------------------------------------------------------------------------
+
+    def index(self, req: Request) -> Response:
+        try:
+            v = self.current()
+            vid = v.id
+        except HTTPError:
+            vid = None
+        page = pages.index_page(self.registry(), base=self.cfg.base, version=vid,
+                                max_rows=self.cfg.max_rows, timeout=self.cfg.timeout)
+        return Response(200, page.encode("utf-8"), "text/html; charset=utf-8", [("Cache-Control", "no-cache")])
+
+    def static(self, req: Request, name: str) -> Response:
+        if not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]*", name):
+            raise HTTPError(404, "no such file")
+        p = pages.STATIC / name
+        if not p.is_file():
+            raise HTTPError(404, "no such file")
+        data = p.read_bytes()
+        etag = '"' + pages.hashlib.sha256(data).hexdigest()[:20] + '"'
+        if _etag_matches(req.headers.get("if-none-match"), etag):
+            return Response(304, b"", None, [("ETag", etag)])
+        cc = "public, max-age=31536000, immutable" if req.param("v") == pages.ASSET_VERSION else "no-cache"
+        return Response(200, data, STATIC_TYPES.get(p.suffix, "application/octet-stream"),
+                        [("ETag", etag), ("Cache-Control", cc)])
+
+    def health(self, req: Request) -> Response:
+        doc = {"uptime_s": round(time.time() - self.started, 1), "updates_enabled": self.cfg.updates_enabled,
+               "workers": self.pool.stats(), "cache": self.cache.stats(), "swaps": self.swaps,
+               "canned_queries": len(self.registry())}
+        status = 200
+        try:
+            v = self.current()
+            doc = {"status": "ok", "store_version": v.id, "triples": v.meta.get("quads"),
+                   "built": v.meta.get("built") or v.meta.get("time"), **doc}
+            if self._version_error:
+                doc["warning"] = self._version_error
+        except HTTPError as exc:
+            status = 503
+            doc = {"status": "unavailable", "error": exc.message, **doc}
+        if self._registry_error:
+            doc["queries_error"] = self._registry_error
+        return Response(status, json.dumps(doc, indent=1).encode(), "application/json",
+                        [("Cache-Control", "no-store")])
+
+    def queries_list(self, req: Request, fmt: str) -> Response:
+        reg = self.registry()
+        try:
+            vid = self.current().id
+        except HTTPError:
+            vid = None
+        if fmt == "json":
+            doc = {"queries": [dict(pages.canned_meta(q), url=f"/queries/{q.name}") for q in reg.values()]}
+            return Response(200, json.dumps(doc, indent=1, ensure_ascii=False).encode("utf-8"),
+                            "application/json", [("Cache-Control", "no-cache")])
+        return Response(200, pages.queries_page(reg, vid).encode("utf-8"), "text/html; charset=utf-8",
+                        [("Cache-Control", "no-cache")])
+
+    async def canned(self, req: Request, name: str, ext: str | None) -> Response:
+        reg = self.registry()
+        q = reg.get(name)
+        if q is None:
+            raise HTTPError(404, f"no canned query {name!r} (see /queries)")
+        if ext == "rq":
+            return Response(200, q.text.encode("utf-8"), "application/sparql-query; charset=utf-8",
+                            [("Cache-Control", "no-cache")])
+        v = self.current()
+        raw: dict[str, str] = {}
+        for k, val in req.params:
+            if k in ("format", "_"):
+                continue
+            raw[k] = val
+        is_graph = q.form in ("CONSTRUCT", "DESCRIBE")
+        ext_fmt = {"json": "jsonld" if is_graph else "json", "csv": "csv", "tsv": "tsv", "xml": "xml",
+                   "html": "html", "ttl": "turtle", "nt": "ntriples", "jsonld": "jsonld"}
+        if ext:
+            fmt = ext_fmt[ext]
+        elif req.param("format"):
+            fmt = N.format_param(req.param("format"))
+        else:
+            fmt = N.choose(req.headers.get("accept"), [("text/html", "html"), ("application/xhtml+xml", "html")]
+                           + N.offers_for(q.form))
+        allowed = (N.GRAPH_FORMATS if is_graph else N.RESULT_FORMATS) + ("html",)
+        if fmt not in allowed:
+            raise HTTPError(406 if not ext else 404, f"the canned query {name!r} has no {fmt or 'such'} format; "
+                                                     f"use one of {', '.join(allowed)}")
+        try:
+            subs = Q.bind(q, raw)
+            bind_error = None
+        except QueryError as exc:
+            if fmt != "html":
+                raise HTTPError(400, str(exc)) from None
+            subs, bind_error = None, str(exc)
+        if bind_error is not None:
+            page = pages.canned_page(q, raw, table_html=None, result_json=None, meta=None,
+                                     error=bind_error if raw else None, version=v.id, max_rows=self.cfg.max_rows)
+            return Response(400 if raw else 200, page.encode("utf-8"), "text/html; charset=utf-8",
+                            [("Cache-Control", "no-cache")])
+        volatile = scan(q.text).volatile
+        key = Q.cache_key(v.id, q.text, subs, fmt=fmt, max_rows=self.cfg.max_rows, kind="canned",
+                          name=name, title=q.title, description=q.description)
+        etag = f'W/"{key[:32]}"'
+        if not volatile:
+            nm = self._not_modified(req, etag, v, None if ext else "Accept")
+            if nm:
+                return nm
+            hit = self.cache.get(key)
+            if hit is not None:
+                return hit
+        formats = ["html", "json"] if fmt == "html" else [fmt]
+        if fmt == "html" and is_graph:
+            formats = ["html"]
+        job = {"kind": "canned", "db": str(v.db), "query": q, "params": raw, "formats": formats,
+               "max_rows": self.cfg.max_rows, "base": self.cfg.base}
+        try:
+            val = await self.run_job(job)
+        except HTTPError as exc:
+            if fmt != "html":
+                raise
+            page = pages.canned_page(q, raw, table_html=None, result_json=None, meta=None, error=exc.message,
+                                     version=v.id, max_rows=self.cfg.max_rows)
+            return Response(exc.status, page.encode("utf-8"), "text/html; charset=utf-8", [("Cache-Control", "no-store")])
+        if fmt == "html":
+            table = val["bodies"]["html"][0].decode("utf-8")
+            rj = val["bodies"].get("json", (None,))[0]
+            body = pages.canned_page(q, raw, table_html=table, result_json=rj, meta=val, error=None,
+                                     version=v.id, max_rows=self.cfg.max_rows).encode("utf-8")
+            ctype = "text/html; charset=utf-8"
+        else:
+            body, ctype = val["bodies"][fmt]
+        headers = self._common_headers(v, etag, volatile) + self._row_headers(val)
+        if not ext:
+            headers.append(("Vary", "Accept"))
+        if fmt in ("csv", "tsv"):
+            headers.append(("Content-Disposition", f'inline; filename="{name}.{fmt}"'))
+        resp = Response(200, body, ctype, headers)
+        if not volatile:
+            self.cache.put(key, resp)
+        return resp
+
+    # -- Linked Data ----------------------------------------------------------------------
+
+    LD_OFFERS = [("text/turtle", "turtle"), ("text/html", "html"), ("application/xhtml+xml", "html"),
+                 ("application/ld+json", "jsonld"), ("application/n-triples", "ntriples"),
+                 ("application/rdf+xml", "rdfxml"), ("application/x-turtle", "turtle"),
+                 ("text/plain", "ntriples"), ("application/json", "jsonld")]
+
+    def _ld_format(self, req: Request) -> str:
+        fparam = req.param("format")
+        fmt = N.format_param(fparam) if fparam else N.choose(req.headers.get("accept"), self.LD_OFFERS)
+        if fmt not in ("turtle", "html", "jsonld", "ntriples", "rdfxml"):
+            raise HTTPError(406, "available as text/html, text/turtle, application/ld+json, "
+                                 "application/n-triples or application/rdf+xml")
+        return fmt
+
+    async def resource(self, req: Request, iri: str) -> Response:
+        from pyoxigraph import NamedNode
+
+        try:
+            NamedNode(iri)
+        except ValueError:
+            raise HTTPError(400, f"not a valid IRI: {iri}") from None
+        if any(c in iri for c in ' <>"{}|^`\\'):
+            raise HTTPError(400, f"not a valid IRI: {iri}")
+        v = self.current()
+        fmt = self._ld_format(req)
+        key = Q.cache_key(v.id, iri, None, fmt=fmt, kind="entity", max_rows=self.cfg.max_rows)
+        etag = f'W/"{key[:32]}"'
+        nm = self._not_modified(req, etag, v)
+        if nm:
+            return nm
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        val = await self.run_job({"kind": "entity", "db": str(v.db), "iri": iri, "fmt": fmt,
+                                  "max_rows": self.cfg.max_rows, "base": self.cfg.base, "version": v.id})
+        if not val.get("found"):
+            raise HTTPError(404, f"the graph (version {v.id}) says nothing about <{iri}>",
+                            [("Vary", "Accept"), ("X-LLMKG-Store-Version", v.id)])
+        headers = self._common_headers(v, etag) + [("Vary", "Accept")]
+        if fmt != "html":
+            page = pages.local_href(iri, self.cfg.base)
+            if page:
+                headers.append(("Link", f'<{quote(page, safe="/:%#")}>; rel="alternate"; type="text/html"'))
+        if val.get("truncated"):
+            headers.append(("X-LLMKG-Truncated", "true"))
+        resp = Response(200, val["body"], val["ctype"], headers)
+        self.cache.put(key, resp)
+        return resp
+
+    async def ontology(self, req: Request) -> Response:
+        v = self.current()
+        fmt = self._ld_format(req)
+        key = Q.cache_key(v.id, "ontology", None, fmt=fmt, kind="ontology")
+        etag = f'W/"{key[:32]}"'
+        nm = self._not_modified(req, etag, v)
+        if nm:
+            return nm
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        of = self.cfg.ontology_file
+        val = await self.run_job({"kind": "ontology", "db": str(v.db), "fmt": fmt, "base": self.cfg.base,
+                                  "version": v.id, "ontology_file": str(of) if of and Path(of).is_file() else None})
+        resp = Response(200, val["body"], val["ctype"], self._common_headers(v, etag) + [("Vary", "Accept")])
+        self.cache.put(key, resp)
+        return resp
+
+
+def create_app(cfg: ServerConfig) -> App:
+    return App(cfg)
+
+
+__all__ = ["App", "create_app", "HTTPError", "Response", "Request", "LLMKG", "urlencode"]

@@ -1,0 +1,41 @@
+"""The settings of one ``llmkg serve``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..vocab import DEFAULT_BASE
+
+TOKEN_ENV = "LLMKG_UPDATE_TOKEN"
+
+
+def default_workers() -> int:
+    """Query worker processes: one more than the cores (a worker waiting on I/O or on the
+    front process is not computing), at least 2, at most 8."""
+    return max(2, min(8, (os.cpu_count() or 1) + 1))
+
+
+@dataclass
+class ServerConfig:
+    store: Path
+    queries: Path | None = None
+    ontology_file: Path | None = None
+    base: str = DEFAULT_BASE
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cors: bool = False
+    timeout: float = 30.0              # seconds a query may run before its worker is killed
+    max_rows: int = 10_000             # rows (or triples) of a result; more are cut and reported
+    update_token: str | None = None    # None: read-only (SPARQL Update answered 403)
+    workers: int = field(default_factory=default_workers)
+    max_request_bytes: int = 1 << 20   # body of a POST, and the URL of a GET (413 / 414)
+    cache_bytes: int = 64 << 20        # responses kept per store version (LRU)
+    queue_timeout: float | None = None # how long a request waits for a free worker (None: = timeout)
+    public_url: str | None = None      # how clients reach us, for SERVICE <self> (None: from Host)
+    log_requests: bool = False
+
+    @property
+    def updates_enabled(self) -> bool:
+        return bool(self.update_token)

@@ -1,0 +1,617 @@
+/* llmkg web page: canned queries, a SPARQL editor, result tables and charts.
+   Plain JS, no libraries, no requests to other hosts: everything comes from this server. */
+(function () {
+  "use strict";
+
+  var cfgEl = document.getElementById("llmkg-config");
+  var CFG = cfgEl ? JSON.parse(cfgEl.textContent) : {};
+  var PREFIXES = CFG.prefixes || {};
+  var BASE = CFG.base || "https://w3id.org/llmkg/resource/";
+  var GRAPH_NS = "https://w3id.org/llmkg/graph/";
+  var ONTO_NS = "https://w3id.org/llmkg/ontology#";
+  var ONTO_IRI = "https://w3id.org/llmkg/ontology";
+  var XSD = "http://www.w3.org/2001/XMLSchema#";
+  var NUMERIC = ["integer", "decimal", "double", "float", "long", "int", "short", "nonNegativeInteger", "positiveInteger"];
+
+  function $(id) { return document.getElementById(id); }
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    if (attrs) for (var k in attrs) if (attrs[k] !== undefined && attrs[k] !== null) e.setAttribute(k, attrs[k]);
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+
+  /* ---- IRIs ---------------------------------------------------------------------- */
+
+  function shortIri(iri) {
+    var best = null;
+    for (var p in PREFIXES) {
+      var ns = PREFIXES[p];
+      if (iri.indexOf(ns) === 0 && (!best || ns.length > best[1].length)) best = [p, ns];
+    }
+    if (!best) return iri;
+    var local = iri.slice(best[1].length);
+    if (!local || /[\s<>"{}|^`\\#?]/.test(local)) return iri;
+    return best[0] + ":" + local;
+  }
+
+  function localHref(iri) {
+    if (iri.indexOf(BASE) === 0 && iri.length > BASE.length) return "/resource/" + encodePath(iri.slice(BASE.length));
+    if (iri.indexOf(GRAPH_NS) === 0 && iri.length > GRAPH_NS.length) return "/graph/" + encodePath(iri.slice(GRAPH_NS.length));
+    if (iri === ONTO_IRI) return "/ontology";
+    if (iri.indexOf(ONTO_NS) === 0) return "/ontology#" + encodeURIComponent(iri.slice(ONTO_NS.length));
+    return null;
+  }
+  function encodePath(s) { return s.split("/").map(function (x) { return encodeURIComponent(decodeSafe(x)); }).join("/"); }
+  function decodeSafe(s) { try { return decodeURIComponent(s); } catch (e) { return s; } }
+
+  function hrefFor(iri) {
+    var l = localHref(iri);
+    if (l) return l;
+    if (/^https?:\/\//.test(iri)) return iri;
+    return null;
+  }
+
+  function humanNumber(n) {
+    var a = Math.abs(n);
+    var units = [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "k"]];
+    for (var i = 0; i < units.length; i++) {
+      if (a >= units[i][0]) {
+        var v = n / units[i][0];
+        return (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1).replace(/\.0$/, "") : v.toFixed(2).replace(/\.?0+$/, "")) + units[i][1];
+      }
+    }
+    return String(n);
+  }
+
+  function isNumericTerm(t) {
+    return t && t.type !== "uri" && t.datatype && t.datatype.indexOf(XSD) === 0 &&
+      NUMERIC.indexOf(t.datatype.slice(XSD.length)) >= 0;
+  }
+
+  function cellFor(t) {
+    var td = el("td");
+    if (!t) return td;
+    if (t.type === "uri") {
+      var href = hrefFor(t.value);
+      var a = href ? el("a", { href: href, title: t.value }, shortIri(t.value)) : el("span", { title: t.value }, shortIri(t.value));
+      if (href && !localHref(t.value)) { a.className = "ext"; a.rel = "noopener noreferrer"; }
+      td.appendChild(a);
+    } else if (t.type === "bnode") {
+      td.appendChild(el("span", { "class": "bnode" }, "_:" + t.value));
+    } else if (t.type === "triple") {
+      td.textContent = "<< " + [t.value.subject, t.value.predicate, t.value.object].map(function (x) { return x.value; }).join(" ") + " >>";
+    } else {
+      td.appendChild(document.createTextNode(t.value));
+      if (isNumericTerm(t)) {
+        td.className = "num";
+        var n = Number(t.value);
+        if (isFinite(n) && Math.abs(n) >= 1e4) td.title = humanNumber(n);
+      } else if (t["xml:lang"]) {
+        td.appendChild(el("span", { "class": "muted" }, " @" + t["xml:lang"]));
+      } else if (t.datatype && t.datatype !== XSD + "string") {
+        td.appendChild(el("span", { "class": "muted dt", title: t.datatype }, " " + shortIri(t.datatype)));
+      }
+    }
+    return td;
+  }
+
+  /* ---- result tables --------------------------------------------------------------- */
+
+  function renderResults(target, data, titles) {
+    target.innerHTML = "";
+    if (data.boolean !== undefined) {
+      target.appendChild(el("p", { "class": "boolean" }, data.boolean ? "true" : "false"));
+      return 1;
+    }
+    var vars = (data.head && data.head.vars) || [];
+    var rows = (data.results && data.results.bindings) || [];
+    var table = el("table", { "class": "results" });
+    var thead = el("thead"), tr = el("tr");
+    vars.forEach(function (v) { tr.appendChild(el("th", { title: "?" + v }, (titles && titles[v]) || v)); });
+    thead.appendChild(tr);
+    table.appendChild(thead);
+    var tbody = el("tbody");
+    var frag = document.createDocumentFragment();
+    rows.forEach(function (b) {
+      var r = el("tr");
+      vars.forEach(function (v) { r.appendChild(cellFor(b[v])); });
+      frag.appendChild(r);
+    });
+    tbody.appendChild(frag);
+    table.appendChild(tbody);
+    target.appendChild(table);
+    return rows.length;
+  }
+
+  function statusLine(target, n, ms, truncated, maxRows, extra) {
+    target.innerHTML = "";
+    target.appendChild(document.createTextNode(n + (n === 1 ? " row" : " rows") + (ms !== null ? " · " + ms + " ms" : "") + (extra || "")));
+    if (truncated) {
+      var note = el("p", { "class": "note trunc" }, "Only the first " + n + " rows are shown: this server returns at most " +
+        maxRows + " rows per query. Add a LIMIT/OFFSET, or run the query locally with 'llmkg query'.");
+      target.appendChild(note);
+    }
+  }
+
+  function showError(target, msg) {
+    target.innerHTML = "";
+    target.appendChild(el("pre", { "class": "msg error" }, msg));
+  }
+
+  /* ---- charts (inline SVG) ----------------------------------------------------------- */
+
+  var SVGNS = "http://www.w3.org/2000/svg";
+  var COLORS = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563"];
+  function svg(tag, attrs, text) {
+    var e = document.createElementNS(SVGNS, tag);
+    for (var k in attrs) e.setAttribute(k, attrs[k]);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function timeValue(t) {
+    if (!t) return null;
+    var m = /^(-?\d{4})(?:-(\d{2}))?(?:-(\d{2}))?/.exec(t.value);
+    if (!m) return null;
+    var dt = t.datatype || "";
+    if (t.type === "uri") return null;
+    if (dt && [XSD + "date", XSD + "dateTime", XSD + "gYear", XSD + "gYearMonth", XSD + "string"].indexOf(dt) < 0 && !isNumericTerm(t)) return null;
+    if (isNumericTerm(t) && !/^\d{4}$/.test(t.value)) return null;
+    return Date.UTC(+m[1], m[2] ? +m[2] - 1 : 0, m[3] ? +m[3] : 1);
+  }
+
+  function niceTicks(min, max, count) {
+    if (min === max) { min -= 1; max += 1; }
+    var span = max - min, step = Math.pow(10, Math.floor(Math.log10(span / count)));
+    var err = count / span * step;
+    if (err <= 0.15) step *= 10; else if (err <= 0.35) step *= 5; else if (err <= 0.75) step *= 2;
+    var ticks = [];
+    for (var v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) ticks.push(+v.toPrecision(12));
+    return ticks;
+  }
+
+  function drawChart(container, meta, data, titles) {
+    container.innerHTML = "";
+    var chart = meta.chart || {};
+    var view = meta.view || "table";
+    if (view === "table" || !data || !data.results) return false;
+    var vars = data.head.vars;
+    var xv = chart.x || vars[0], yv = chart.y || (view === "timeline" ? null : vars[1]), lv = chart.label, sv = chart.series;
+    if (!xv) return false;
+    if (!yv) return drawTimeline(container, meta, data, titles, xv, lv || vars.filter(function (v) { return v !== xv; })[0], sv);
+    var logY = view === "scatter-log";
+    var rows = data.results.bindings;
+    var kind = "category";
+    if (view !== "bar") {
+      if (rows.some(function (b) { return b[xv]; }) && rows.every(function (b) { return !b[xv] || timeValue(b[xv]) !== null; })) kind = "time";
+      else if (rows.every(function (b) { return !b[xv] || isFinite(Number(b[xv].value)); })) kind = "number";
+    }
+    var pts = [];
+    rows.forEach(function (b) {
+      if (!b[xv] || !b[yv]) return;
+      var y = Number(b[yv].value);
+      if (!isFinite(y) || (logY && y <= 0)) return;
+      var x = kind === "time" ? timeValue(b[xv]) : kind === "number" ? Number(b[xv].value) : b[xv].value;
+      if (logY && kind === "number" && x <= 0) return;
+      var label = lv && b[lv] ? (b[lv].type === "uri" ? shortIri(b[lv].value) : b[lv].value) : "";
+      var series = sv && b[sv] ? (b[sv].type === "uri" ? shortIri(b[sv].value) : b[sv].value) : "";
+      pts.push({ x: x, y: y, label: label, series: series, xText: b[xv].type === "uri" ? shortIri(b[xv].value) : b[xv].value,
+        href: lv && b[lv] && b[lv].type === "uri" ? hrefFor(b[lv].value) : null });
+    });
+    if (!pts.length) return false;
+
+    var W = Math.max(520, Math.min(container.clientWidth || 900, 1100)), H = 380;
+    var M = { l: 72, r: 24, t: 16, b: 52 };
+    var iw = W - M.l - M.r, ih = H - M.t - M.b;
+    var root = svg("svg", { viewBox: "0 0 " + W + " " + H, width: W, height: H, role: "img", "class": "chart-svg",
+      "aria-label": (meta.title || "chart") + ": " + ((titles && titles[yv]) || yv) + " by " + ((titles && titles[xv]) || xv) });
+
+    // y scale
+    var ys = pts.map(function (p) { return p.y; });
+    var ymin = Math.min.apply(null, ys), ymax = Math.max.apply(null, ys);
+    var yScale, yTicks;
+    if (logY) {
+      var lo = Math.floor(Math.log10(ymin)), hi = Math.ceil(Math.log10(ymax));
+      if (lo === hi) hi += 1;
+      yScale = function (v) { return M.t + ih - (Math.log10(v) - lo) / (hi - lo) * ih; };
+      yTicks = [];
+      var stepE = Math.max(1, Math.ceil((hi - lo) / 8));
+      for (var e = lo; e <= hi; e += stepE) yTicks.push(Math.pow(10, e));
+    } else {
+      if (view === "bar") ymin = Math.min(0, ymin);
+      yTicks = niceTicks(ymin, ymax, 6);
+      var y0 = Math.min(ymin, yTicks[0]), y1 = Math.max(ymax, yTicks[yTicks.length - 1]);
+      if (y0 === y1) y1 = y0 + 1;
+      yScale = function (v) { return M.t + ih - (v - y0) / (y1 - y0) * ih; };
+    }
+    // x scale
+    var xScale, xTicks = [], xLabel, logX = false;
+    if (kind === "category") {
+      var cats = [];
+      pts.forEach(function (p) { if (cats.indexOf(p.x) < 0) cats.push(p.x); });
+      var band = iw / cats.length;
+      xScale = function (v) { return M.l + (cats.indexOf(v) + 0.5) * band; };
+      xTicks = cats;
+      xLabel = function (v) { return String(v).length > 14 ? String(v).slice(0, 13) + "…" : String(v); };
+      pts.band = band;
+    } else {
+      var xs = pts.map(function (p) { return p.x; });
+      var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs);
+      if (kind === "time") {
+        var ya = new Date(x0).getUTCFullYear(), yb = new Date(x1).getUTCFullYear() + 1;
+        x0 = Date.UTC(ya, 0, 1); x1 = Date.UTC(yb, 0, 1);
+        var stepY = Math.max(1, Math.ceil((yb - ya) / 12));
+        for (var yy = ya; yy <= yb; yy += stepY) xTicks.push(Date.UTC(yy, 0, 1));
+        xLabel = function (v) { return String(new Date(v).getUTCFullYear()); };
+      } else if (logY && x0 > 0 && x1 / x0 >= 1000) {
+        var xlo = Math.floor(Math.log10(x0)), xhi = Math.ceil(Math.log10(x1));
+        for (var xe = xlo; xe <= xhi; xe += Math.max(1, Math.ceil((xhi - xlo) / 10))) xTicks.push(Math.pow(10, xe));
+        xLabel = humanNumber;
+        logX = true;
+        xScale = function (v) { return M.l + (Math.log10(v) - xlo) / (xhi - xlo) * iw; };
+      } else {
+        xTicks = niceTicks(x0, x1, 8);
+        x0 = Math.min(x0, xTicks[0]); x1 = Math.max(x1, xTicks[xTicks.length - 1]);
+        xLabel = function (v) { return Math.abs(v) >= 1e4 ? humanNumber(v) : String(v); };
+      }
+      if (!logX) {
+        if (x0 === x1) { x1 = x0 + 1; }
+        xScale = function (v) { return M.l + (v - x0) / (x1 - x0) * iw; };
+      }
+    }
+
+    // grid and axes
+    var g = svg("g", { "class": "axes" });
+    yTicks.forEach(function (t) {
+      var y = yScale(t);
+      g.appendChild(svg("line", { x1: M.l, x2: M.l + iw, y1: y, y2: y, "class": "grid" }));
+      g.appendChild(svg("text", { x: M.l - 8, y: y + 4, "text-anchor": "end", "class": "tick" }, humanNumber(t)));
+    });
+    xTicks.forEach(function (t) {
+      var x = xScale(t);
+      g.appendChild(svg("line", { x1: x, x2: x, y1: M.t + ih, y2: M.t + ih + 5, "class": "axis" }));
+      g.appendChild(svg("text", { x: x, y: M.t + ih + 19, "text-anchor": "middle", "class": "tick" }, xLabel(t)));
+    });
+    g.appendChild(svg("line", { x1: M.l, x2: M.l + iw, y1: M.t + ih, y2: M.t + ih, "class": "axis" }));
+    g.appendChild(svg("line", { x1: M.l, x2: M.l, y1: M.t, y2: M.t + ih, "class": "axis" }));
+    g.appendChild(svg("text", { x: M.l + iw / 2, y: H - 8, "text-anchor": "middle", "class": "axis-title" }, ((titles && titles[xv]) || xv) + (logX ? " (log scale)" : "")));
+    g.appendChild(svg("text", { x: 14, y: M.t + ih / 2, "text-anchor": "middle", "class": "axis-title",
+      transform: "rotate(-90 14 " + (M.t + ih / 2) + ")" }, ((titles && titles[yv]) || yv) + (logY ? " (log scale)" : "")));
+    root.appendChild(g);
+
+    // series
+    var seriesNames = [];
+    pts.forEach(function (p) { if (seriesNames.indexOf(p.series) < 0) seriesNames.push(p.series); });
+    function color(s) { return COLORS[seriesNames.indexOf(s) % COLORS.length]; }
+    var marks = svg("g", { "class": "marks" });
+    if (view === "line") {
+      seriesNames.forEach(function (s) {
+        var sp = pts.filter(function (p) { return p.series === s; }).sort(function (a, b) { return a.x - b.x; });
+        marks.appendChild(svg("polyline", { points: sp.map(function (p) { return xScale(p.x) + "," + yScale(p.y); }).join(" "),
+          fill: "none", stroke: color(s), "stroke-width": 2 }));
+      });
+    }
+    var showLabels = pts.length <= 60 && lv;
+    pts.forEach(function (p) {
+      var x = xScale(p.x), y = yScale(p.y), mark;
+      if (view === "bar") {
+        var bw = Math.max(2, pts.band * 0.7 / Math.max(1, seriesNames.length));
+        var off = (seriesNames.indexOf(p.series) - (seriesNames.length - 1) / 2) * bw;
+        var base = yScale(logY ? Math.pow(10, Math.floor(Math.log10(ymin))) : Math.max(0, yTicks[0]));
+        mark = svg("rect", { x: x + off - bw / 2, y: Math.min(y, base), width: bw, height: Math.abs(base - y), fill: color(p.series) });
+      } else {
+        mark = svg("circle", { cx: x, cy: y, r: 4.5, fill: color(p.series), "fill-opacity": 0.8, stroke: "#fff", "stroke-width": 1 });
+      }
+      mark.appendChild(svg("title", {}, (p.label ? p.label + " — " : "") + p.xText + ": " + p.y.toLocaleString("en") + " (" + humanNumber(p.y) + ")"));
+      if (p.href) {
+        var a = svg("a", { href: p.href });
+        a.appendChild(mark);
+        mark = a;
+      }
+      marks.appendChild(mark);
+      if (showLabels && p.label && view !== "bar") {
+        marks.appendChild(svg("text", { x: x + 7, y: y - 6, "class": "pt-label" }, p.label));
+      }
+    });
+    root.appendChild(marks);
+
+    if (seriesNames.length > 1 || (seriesNames.length === 1 && seriesNames[0])) {
+      var lg = svg("g", { "class": "legend" });
+      seriesNames.slice(0, 12).forEach(function (s, i) {
+        var ly = M.t + 8 + i * 17;
+        lg.appendChild(svg("rect", { x: M.l + iw - 150, y: ly - 9, width: 10, height: 10, fill: color(s) }));
+        lg.appendChild(svg("text", { x: M.l + iw - 134, y: ly, "class": "tick" }, s || "(none)"));
+      });
+      root.appendChild(lg);
+    }
+    container.appendChild(root);
+    return true;
+  }
+
+  function drawTimeline(container, meta, data, titles, xv, lv, sv) {
+    var pts = [];
+    data.results.bindings.forEach(function (b) {
+      var x = timeValue(b[xv]);
+      if (x === null) return;
+      var label = lv && b[lv] ? (b[lv].type === "uri" ? shortIri(b[lv].value) : b[lv].value) : "";
+      pts.push({ x: x, label: label, xText: b[xv].value, series: sv && b[sv] ? b[sv].value : "",
+        href: lv && b[lv] && b[lv].type === "uri" ? hrefFor(b[lv].value) : null });
+    });
+    if (!pts.length) return false;
+    pts.sort(function (a, b) { return a.x - b.x; });
+    var W = Math.max(520, Math.min(container.clientWidth || 900, 1100));
+    var M = { l: 24, r: 24, t: 12, b: 40 }, iw = W - M.l - M.r;
+    var ya = new Date(pts[0].x).getUTCFullYear(), yb = new Date(pts[pts.length - 1].x).getUTCFullYear() + 1;
+    var x0 = Date.UTC(ya, 0, 1), x1 = Date.UTC(yb, 0, 1);
+    function xs(v) { return M.l + (v - x0) / (x1 - x0) * iw; }
+    var lanes = [], laneH = 16;
+    pts.forEach(function (p) {
+      var px = xs(p.x), w = 6 + p.label.length * 6.2;
+      for (var i = 0; ; i++) { if (lanes[i] === undefined || lanes[i] < px) { lanes[i] = px + w + 6; p.lane = i; break; } }
+    });
+    var nl = Math.min(lanes.length, 40);
+    var H = M.t + nl * laneH + M.b;
+    var root = svg("svg", { viewBox: "0 0 " + W + " " + H, width: W, height: H, role: "img", "class": "chart-svg",
+      "aria-label": (meta.title || "timeline") });
+    var seriesNames = [];
+    pts.forEach(function (p) { if (seriesNames.indexOf(p.series) < 0) seriesNames.push(p.series); });
+    var g = svg("g", { "class": "axes" });
+    var stepY = Math.max(1, Math.ceil((yb - ya) / 12));
+    for (var yy = ya; yy <= yb; yy += stepY) {
+      var x = xs(Date.UTC(yy, 0, 1));
+      g.appendChild(svg("line", { x1: x, x2: x, y1: M.t, y2: H - M.b, "class": "grid" }));
+      g.appendChild(svg("text", { x: x, y: H - M.b + 18, "text-anchor": "middle", "class": "tick" }, String(yy)));
+    }
+    root.appendChild(g);
+    pts.forEach(function (p) {
+      if (p.lane >= nl) return;
+      var y = M.t + p.lane * laneH + laneH / 2, x = xs(p.x);
+      var grp = svg("g", {});
+      var c = svg("circle", { cx: x, cy: y, r: 4, fill: COLORS[seriesNames.indexOf(p.series) % COLORS.length] });
+      c.appendChild(svg("title", {}, p.label + " — " + p.xText));
+      grp.appendChild(c);
+      grp.appendChild(svg("text", { x: x + 7, y: y + 4, "class": "pt-label" }, p.label));
+      if (p.href) { var a = svg("a", { href: p.href }); a.appendChild(grp); grp = a; }
+      root.appendChild(grp);
+    });
+    container.appendChild(root);
+    return true;
+  }
+
+  /* ---- fetching ---------------------------------------------------------------------- */
+
+  function fetchJson(url, opts) {
+    var t0 = performance.now();
+    return fetch(url, opts).then(function (r) {
+      var ms = Math.round(performance.now() - t0);
+      var ctype = r.headers.get("Content-Type") || "";
+      var info = { ms: ms, truncated: r.headers.get("X-LLMKG-Truncated") === "true", status: r.status, ctype: ctype };
+      if (!r.ok) return r.text().then(function (t) { var e = new Error(t || (r.status + " " + r.statusText)); e.info = info; throw e; });
+      if (ctype.indexOf("json") >= 0 && ctype.indexOf("ld+json") < 0) return r.json().then(function (d) { info.data = d; return info; });
+      return r.text().then(function (t) { info.text = t; return info; });
+    });
+  }
+
+  /* ---- the start page ------------------------------------------------------------------- */
+
+  function byName(name) {
+    return (CFG.queries || []).filter(function (q) { return q.name === name; })[0];
+  }
+
+  function paramsQuery(params) {
+    var u = new URLSearchParams();
+    Object.keys(params).forEach(function (k) { if (params[k] !== "" && params[k] !== undefined) u.append(k, params[k]); });
+    var s = u.toString();
+    return s ? "?" + s : "";
+  }
+
+  function initIndex() {
+    var filter = $("q-filter"), list = $("canned-list");
+    if (filter && list) {
+      filter.addEventListener("input", function () {
+        var words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+        var any = false;
+        list.querySelectorAll("li").forEach(function (li) {
+          var hay = li.getAttribute("data-search") || "";
+          var ok = words.every(function (w) { return hay.indexOf(w) >= 0; });
+          li.hidden = !ok;
+          any = any || ok;
+        });
+        list.querySelectorAll("section.cat").forEach(function (sec) {
+          sec.hidden = !Array.prototype.some.call(sec.querySelectorAll("li"), function (li) { return !li.hidden; });
+        });
+        $("no-match").hidden = any;
+      });
+      list.addEventListener("click", function (ev) {
+        var a = ev.target.closest("a[data-canned]");
+        if (!a || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return;
+        ev.preventDefault();
+        openCanned(a.getAttribute("data-canned"), {}, true);
+      });
+    }
+
+    var form = $("sparql-form"), ta = $("sparql");
+    if (form) {
+      form.addEventListener("submit", function (ev) { ev.preventDefault(); runSparql(); });
+      ta.addEventListener("keydown", function (ev) {
+        if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); runSparql(); }
+      });
+      ta.addEventListener("input", updateDownloads);
+      updateDownloads();
+      $("share").addEventListener("click", function () {
+        var url = location.origin + "/?query=" + encodeURIComponent(ta.value);
+        history.replaceState(null, "", url);
+        copyText(url, $("share"));
+      });
+    }
+    var sp = new URLSearchParams(location.search);
+    if (sp.get("query") !== null && ta) {
+      ta.value = sp.get("query");
+      updateDownloads();
+      runSparql(true);
+    } else if (sp.get("canned")) {
+      var params = {};
+      sp.forEach(function (v, k) { if (k !== "canned") params[k] = v; });
+      openCanned(sp.get("canned"), params, false);
+    }
+  }
+
+  function copyText(text, button) {
+    function done(ok) {
+      var old = button.textContent;
+      button.textContent = ok ? "Link copied" : "Copy the address bar";
+      setTimeout(function () { button.textContent = old; }, 1600);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(false); });
+    } else {
+      var t = el("textarea"); t.value = text; document.body.appendChild(t); t.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      document.body.removeChild(t);
+      done(ok);
+    }
+  }
+
+  function updateDownloads() {
+    var q = $("sparql").value;
+    $("dl-csv").href = "/sparql?" + new URLSearchParams({ query: q, format: "csv" }).toString();
+    $("dl-json").href = "/sparql?" + new URLSearchParams({ query: q, format: "json" }).toString();
+  }
+
+  function runSparql(fromUrl) {
+    var q = $("sparql").value;
+    var status = $("status"), results = $("results"), chartBox = $("chart");
+    chartBox.innerHTML = "";
+    status.textContent = "Running…";
+    results.setAttribute("aria-busy", "true");
+    if (!fromUrl) history.replaceState(null, "", "/?query=" + encodeURIComponent(q));
+    $("canned-panel").hidden = true;
+    $("sparql-form").hidden = false;
+    var body = new URLSearchParams({ query: q });
+    fetchJson("/sparql", { method: "POST", body: body,
+      headers: { "Accept": "application/sparql-results+json, text/turtle;q=0.9" } })
+      .then(function (info) {
+        results.removeAttribute("aria-busy");
+        if (info.data) {
+          var n = renderResults(results, info.data, null);
+          statusLine(status, n, info.ms, info.truncated, CFG.maxRows);
+        } else {
+          results.innerHTML = "";
+          results.appendChild(el("pre", { "class": "graph" }, info.text));
+          statusLine(status, (info.text.match(/ \.\s*$/gm) || []).length, info.ms, info.truncated, CFG.maxRows, " · Turtle");
+        }
+      })
+      .catch(function (e) { results.removeAttribute("aria-busy"); status.textContent = ""; showError(results, e.message); });
+  }
+
+  function openCanned(name, params, run) {
+    var q = byName(name);
+    var panel = $("canned-panel");
+    if (!q || !panel) { location.href = "/queries/" + encodeURIComponent(name); return; }
+    panel.hidden = false;
+    panel.innerHTML = "";
+    $("sparql-form").hidden = true;
+    var back = el("button", { type: "button", "class": "secondary back" }, "SPARQL editor");
+    back.addEventListener("click", function () {
+      panel.hidden = true;
+      $("sparql-form").hidden = false;
+      history.replaceState(null, "", "/");
+    });
+    panel.appendChild(back);
+    panel.appendChild(el("h2", null, q.title));
+    panel.appendChild(el("p", { "class": "meta" }, q.category + (q.view !== "table" ? " · " + q.view : "")));
+    (q.description || "").split("\n").forEach(function (par) { if (par.trim()) panel.appendChild(el("p", { "class": "desc" }, par)); });
+    var form = el("form", { "class": "params", id: "canned-form" });
+    q.params.forEach(function (p) {
+      var lab = el("label", { "class": "param" });
+      var head = el("span", null, p.name + " ");
+      head.appendChild(el("span", { "class": "muted" }, p.type));
+      lab.appendChild(head);
+      var input = el("input", { name: p.name, placeholder: p.default !== null ? p.default : p.type });
+      if (params[p.name] !== undefined) input.value = params[p.name];
+      if (p.required) input.required = true;
+      lab.appendChild(input);
+      if (p.description) lab.appendChild(el("small", { "class": "muted" }, p.description));
+      form.appendChild(lab);
+    });
+    var btn = el("button", { type: "submit", id: "canned-run" }, "Run");
+    form.appendChild(btn);
+    panel.appendChild(form);
+    var links = el("div", { "class": "links" });
+    panel.appendChild(links);
+    function current() {
+      var ps = {};
+      form.querySelectorAll("input").forEach(function (i) { if (i.value !== "") ps[i.name] = i.value; });
+      return ps;
+    }
+    function setLinks(ps) {
+      links.innerHTML = "";
+      var qs = paramsQuery(ps);
+      [["Permalink", "/queries/" + name + qs, null], ["CSV", "/queries/" + name + ".csv" + qs, name + ".csv"],
+       ["JSON", "/queries/" + name + ".json" + qs, name + ".json"], ["TSV", "/queries/" + name + ".tsv" + qs, name + ".tsv"]]
+        .forEach(function (l, i) {
+          if (i) links.appendChild(document.createTextNode(" · "));
+          var a = el("a", { href: l[1] }, l[0]);
+          if (l[2]) { a.setAttribute("download", l[2]); a.className = "dl-" + l[0].toLowerCase(); }
+          links.appendChild(a);
+        });
+      links.appendChild(document.createTextNode(" · "));
+      var edit = el("a", { href: "#" }, "Edit the SPARQL");
+      edit.addEventListener("click", function (ev) {
+        ev.preventDefault();
+        loadText(name);
+      });
+      links.appendChild(edit);
+    }
+    function go() {
+      var ps = current();
+      setLinks(ps);
+      var qs = paramsQuery(ps);
+      history.replaceState(null, "", "/?canned=" + encodeURIComponent(name) + (qs ? "&" + qs.slice(1) : ""));
+      var status = $("status"), results = $("results"), chartBox = $("chart");
+      status.textContent = "Running…";
+      chartBox.innerHTML = "";
+      fetchJson("/queries/" + name + ".json" + qs, { headers: { "Accept": "application/sparql-results+json" } })
+        .then(function (info) {
+          var n = renderResults(results, info.data, q.columns);
+          statusLine(status, n, info.ms, info.truncated, CFG.maxRows);
+          drawChart(chartBox, q, info.data, q.columns);
+        })
+        .catch(function (e) { status.textContent = ""; chartBox.innerHTML = ""; showError(results, e.message); });
+    }
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); go(); });
+    setLinks(params);
+    panel.scrollIntoView({ block: "nearest" });
+    if (run !== false || Object.keys(params).length || !q.params.some(function (p) { return p.required; })) go();
+  }
+
+  function loadText(name) {
+    fetch("/queries/" + name + ".rq").then(function (r) { return r.ok ? r.text() : null; }).then(function (text) {
+      if (text === null) return;
+      $("sparql").value = text;
+      $("canned-panel").hidden = true;
+      $("sparql-form").hidden = false;
+      updateDownloads();
+      $("sparql").focus();
+      $("sparql").scrollIntoView({ block: "nearest" });
+    });
+  }
+
+  /* ---- a canned query's own page ---------------------------------------------------------- */
+
+  function initCannedPage() {
+    var data = document.getElementById("llmkg-result");
+    var box = document.getElementById("chart");
+    if (!data || !box || !CFG.canned) return;
+    drawChart(box, CFG.canned, JSON.parse(data.textContent), CFG.canned.columns);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (document.getElementById("sparql-form") && document.getElementById("canned-panel")) initIndex();
+    initCannedPage();
+  });
+
+  window.llmkg = { drawChart: drawChart, renderResults: renderResults, shortIri: shortIri };
+})();

@@ -1,0 +1,132 @@
+"""Helpers for the web tests and the endpoint benchmark: a store from a TriG file (with the
+real layout, through :func:`llmkg.store.write_version`) and ``llmkg serve`` in a child
+process on a free loopback port, always stopped at the end."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from pyoxigraph import Quad, RdfFormat, parse
+
+from ..store import Version, write_version
+
+
+def load_trig_store(store_dir: str | os.PathLike, trig: str | os.PathLike | bytes,
+                    meta: dict | None = None, extra_quads=()) -> Version:
+    """Write a new version of ``store_dir`` from TriG (a path or bytes) and swap it in."""
+    if isinstance(trig, (bytes, bytearray)):
+        quads = list(parse(bytes(trig), format=RdfFormat.TRIG))
+    else:
+        quads = list(parse(path=str(trig), format=RdfFormat.TRIG))
+    quads += [q for q in extra_quads if isinstance(q, Quad)]
+    m = {"inputs_hash": os.urandom(8).hex(), "source": "test fixture"}
+    m.update(meta or {})
+    return write_version(store_dir, quads, m)
+
+
+class ServerProcess:
+    """``llmkg serve --port 0 ...`` as a child process; ``.url`` once it listens.
+
+    Use as a context manager; the server (and its query workers) is stopped on exit.
+    """
+
+    def __init__(self, store: str | os.PathLike, *args: str, queries: str | os.PathLike | None = None,
+                 env: dict | None = None, start_timeout: float = 60.0, cwd: str | None = None):
+        self.store = Path(store)
+        self.args = list(args)
+        self.queries = queries
+        self.env = env
+        self.start_timeout = start_timeout
+        self.cwd = cwd
+        self.proc: subprocess.Popen | None = None
+        self.url: str | None = None
+        self.stderr_path: Path | None = None
+
+    def start(self) -> "ServerProcess":
+        import tempfile
+
+        env = dict(os.environ)
+        if self.queries is not None:
+            env["LLMKG_QUERIES"] = str(self.queries)
+        env.update(self.env or {})
+        src = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        fd, name = tempfile.mkstemp(prefix="llmkg-serve-", suffix=".log")
+        os.close(fd)
+        self.stderr_path = Path(name)
+        self._stderr = open(name, "wb")
+        cmd = [sys.executable, "-m", "llmkg.cli", "serve", "--store", str(self.store), "--host", "127.0.0.1",
+               "--port", "0"] + self.args
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL,
+                                     env=env, cwd=self.cwd, start_new_session=True)
+        deadline = time.monotonic() + self.start_timeout
+        line = b""
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            r, _, _ = select.select([self.proc.stdout], [], [], 0.2)
+            if r:
+                line = self.proc.stdout.readline()
+                if line.startswith(b"http://"):
+                    break
+        if not line.startswith(b"http://"):
+            log = self.log()
+            self.stop()
+            raise RuntimeError(f"llmkg serve did not start: {log[-3000:]}")
+        self.url = line.decode().strip()
+        return self
+
+    def log(self) -> str:
+        try:
+            return self.stderr_path.read_text(errors="replace") if self.stderr_path else ""
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        p = self.proc
+        if p is None:
+            return
+        if p.poll() is None:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)   # the server and its workers (own session)
+            except ProcessLookupError:
+                pass
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                p.wait(timeout=5)
+        else:
+            try:  # workers left behind by a server that died
+                os.killpg(p.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if p.stdout:
+            p.stdout.close()
+        self._stderr.close()
+        self.proc = None
+
+    def get(self, path: str, headers: dict | None = None, timeout: float = 30):
+        req = urllib.request.Request(self.url + path, headers=headers or {})
+        return urllib.request.urlopen(req, timeout=timeout)
+
+    def __enter__(self) -> "ServerProcess":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+        if self.stderr_path:
+            try:
+                self.stderr_path.unlink()
+            except OSError:
+                pass

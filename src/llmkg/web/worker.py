@@ -1,0 +1,207 @@
+"""A query worker: a process of its own that runs one job at a time for the server.
+
+Oxigraph cannot cancel a running query, so the server runs every query here and kills
+this process when the query overruns its time limit (:mod:`.pool`). The worker opens the
+store version each job names (read-only; RocksDB allows any number of read-only openers)
+and keeps the last few open, so a hot swap needs no restart.
+
+Run as ``python -m llmkg.web.worker FD`` with FD one end of a socketpair.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import socket
+import sys
+import time
+import traceback
+from collections import OrderedDict
+
+from . import ipc
+
+_stores: "OrderedDict[str, object]" = OrderedDict()
+KEEP_OPEN = 2
+
+
+def open_db(path: str):
+    from pyoxigraph import Store
+
+    st = _stores.get(path)
+    if st is None:
+        try:
+            st = Store.read_only(path)
+        except OSError as exc:
+            from ..errors import StoreError
+
+            raise StoreError(f"cannot open the store at {path}: {exc}") from None
+        _stores[path] = st
+        while len(_stores) > KEEP_OPEN:
+            _stores.popitem(last=False)
+    else:
+        _stores.move_to_end(path)
+    return st
+
+
+def _terms(graphs):
+    from pyoxigraph import NamedNode
+
+    from ..errors import QueryError
+
+    if graphs is None:
+        return None
+    out = []
+    for g in graphs:
+        try:
+            out.append(NamedNode(g))
+        except ValueError:
+            raise QueryError(f"not an IRI: {g!r}") from None
+    return out
+
+
+def _render(result, formats, job) -> dict:
+    from .. import queries
+
+    bodies = {}
+    for fmt in formats:
+        if fmt == "html":
+            from . import pages
+
+            bodies[fmt] = (pages.result_table(result, job.get("base"), job.get("max_rows")).encode(),
+                           "text/html; charset=utf-8")
+        else:
+            bodies[fmt] = queries.serialize(result, fmt)
+    return {"form": result.form, "rows": len(result), "truncated": result.truncated,
+            "elapsed": result.elapsed, "bodies": bodies}
+
+
+def job_query(job) -> dict:
+    from .. import queries
+
+    store = open_db(job["db"])
+    result = queries.execute(
+        store, job["sparql"],
+        default_graph=_terms(job.get("default_graph")),
+        named_graphs=_terms(job.get("named_graphs")),
+        use_default_graph_as_union=job.get("union", True),
+        max_rows=job.get("max_rows"))
+    return _render(result, job["formats"], job)
+
+
+def job_canned(job) -> dict:
+    from .. import queries
+
+    store = open_db(job["db"])
+    result = queries.run(store, job["query"], job.get("params") or {}, max_rows=job.get("max_rows"))
+    return _render(result, job["formats"], job)
+
+
+def job_entity(job) -> dict:
+    from . import linked
+
+    store = open_db(job["db"])
+    return linked.entity(store, job)
+
+
+def job_ontology(job) -> dict:
+    from . import linked
+
+    store = open_db(job["db"])
+    return linked.ontology(store, job)
+
+
+def job_info(job) -> dict:
+    store = open_db(job["db"])
+    return {"named_graphs": sorted(g.value for g in store.named_graphs() if hasattr(g, "value"))}
+
+
+def job_update(job) -> dict:
+    """Apply a SPARQL Update as a new store version: copy the current version, update the
+    copy, write it aside and swap ``current`` (llmkg.store.write_version), like a build."""
+    from pyoxigraph import Store
+
+    from ..errors import LlmkgError, QueryError
+    from ..store import current_version, write_version
+
+    store_dir = job["store_dir"]
+    v = current_version(store_dir)
+    src = open_db(str(v.db))
+    mem = Store()
+    mem.bulk_extend(src)
+    before = len(mem)
+    started = time.perf_counter()
+    try:
+        mem.update(job["update"], base_iri=job.get("base"))
+    except SyntaxError as exc:
+        raise QueryError(f"the update is not valid SPARQL: {exc}") from None
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise QueryError(f"the update failed: {exc}") from None
+    after = len(mem)
+    if current_version(store_dir).id != v.id:
+        raise LlmkgError("the store changed while the update ran (a build swapped in a new "
+                         "version); send the update again")
+    digest = hashlib.sha256(job["update"].encode("utf-8")).hexdigest()
+    meta = {k: val for k, val in v.meta.items() if k not in ("version", "quads")}
+    meta["inputs_hash"] = hashlib.sha256((str(v.meta.get("inputs_hash", v.id)) + digest).encode()).hexdigest()
+    meta["updated"] = {"from": v.id, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                       "update_sha256": digest}
+    meta["updates"] = list(v.meta.get("updates", [])) + [meta["updated"]]
+    new = write_version(store_dir, iter(mem), meta)
+    return {"version": new.id, "from": v.id, "quads_before": before, "quads_after": after,
+            "elapsed": time.perf_counter() - started}
+
+
+def job_sleep(job) -> dict:  # for tests of the pool
+    time.sleep(job.get("seconds", 1))
+    return {"slept": job.get("seconds", 1)}
+
+
+JOBS = {"query": job_query, "canned": job_canned, "entity": job_entity, "ontology": job_ontology,
+        "info": job_info, "update": job_update, "sleep": job_sleep, "ping": lambda job: {"pid": os.getpid()}}
+
+
+def handle(job) -> dict:
+    from ..errors import LlmkgError
+
+    try:
+        return {"ok": True, "value": JOBS[job["kind"]](job)}
+    except LlmkgError as exc:
+        return {"ok": False, "status": exc.http_status, "error": str(exc)}
+    except Exception as exc:  # a bug, or Oxigraph failing: the server answers 500
+        return {"ok": False, "status": 500, "error": f"{type(exc).__name__}: {exc}",
+                "trace": traceback.format_exc(limit=8)}
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+        except OSError:  # pragma: no cover
+            pass
+
+
+def main(fd: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # the server stops us, not the terminal
+    _die_with_parent()
+    sock = socket.socket(fileno=fd)
+    # import what every job needs before the first one arrives
+    import pyoxigraph  # noqa: F401
+
+    from .. import queries  # noqa: F401
+    while True:
+        try:
+            job = ipc.recv(sock)
+        except (EOFError, ConnectionError, OSError):
+            return
+        try:
+            ipc.send(sock, handle(job))
+        except (BrokenPipeError, ConnectionError, OSError):
+            return
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))
