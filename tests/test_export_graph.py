@@ -4,7 +4,6 @@ the Neo4j bundle's headers and ids; the per-class CSV tables."""
 from __future__ import annotations
 
 import csv
-import io
 import os
 import re
 

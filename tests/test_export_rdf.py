@@ -120,10 +120,6 @@ def assert_same_graphs(got: dict[str, rdflib.Graph], want: dict[str, rdflib.Grap
 
 # -- the tests ------------------------------------------------------------------------------
 
-def _cases(store_fixture):
-    return [(store_fixture, None), (store_fixture, "awesome-llms")]
-
-
 @needs_rapper
 @pytest.mark.parametrize("graph", [None, "awesome-llms", "ontology"])
 @pytest.mark.parametrize("fmt", sorted(TRIPLE_FORMATS))

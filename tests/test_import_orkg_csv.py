@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from llmkg.export import export_bytes, open_source
-from llmkg.importers.orkg_csv import build_records, import_orkg_csv, parse_cell, parse_header, read_table
+from llmkg.importers.orkg_csv import build_records, import_orkg_csv, parse_cell, parse_header
 
 ROOT = Path(__file__).resolve().parents[1]
 SEP = "\u001f"

@@ -63,6 +63,14 @@ def test_registry_has_the_queries_the_issue_asks_for(registry):
     assert (p.type, p.default, p.required) == ("integer", "10B", False)
 
 
+def test_load_query_reads_one_file(registry):
+    assert Q.load_query(QUERIES, "licenses") == registry["licenses"]
+    with pytest.raises(QueryError, match="no canned query 'licences'; did you mean licenses?"):
+        Q.load_query(QUERIES, "licences")
+    with pytest.raises(QueryError, match="'llmkg queries' lists them"):
+        Q.load_query(QUERIES, "../data/x")
+
+
 def test_header_fields(registry):
     q = registry["open-models-over"]
     assert q.category == "Scale"

@@ -260,19 +260,19 @@ CASES = {
     "date created unreadable (ill-typed xsd:date)": (
         '<model/gpt-3> dcterms:created "Mar. 2O23"^^xsd:date .',
         '<model/gpt-3> dcterms:created "2020-05-01"^^xsd:date .',
-        {(GPT3, DCT.created, C.OrConstraintComponent, V)}),
+        {(GPT3, DCT.created, C.DatatypeConstraintComponent, V)}),
     "date created impossible day (ill-typed xsd:date)": (
         '<model/gpt-3> dcterms:created "2023-02-30"^^xsd:date .',
         '<model/gpt-3> dcterms:created "2020-05-01"^^xsd:date .',
-        {(GPT3, DCT.created, C.OrConstraintComponent, V)}),
+        {(GPT3, DCT.created, C.DatatypeConstraintComponent, V)}),
     "date created of the wrong datatype (plain text)": (
         '<model/gpt-3> dcterms:created "2020-05-01" .',
         '<model/gpt-3> dcterms:created "2020-05-01"^^xsd:date .',
-        {(GPT3, DCT.created, C.OrConstraintComponent, V)}),
+        {(GPT3, DCT.created, C.DatatypeConstraintComponent, V)}),
     "date created tomorrow": (
         f'<model/gpt-3> dcterms:created "{TODAY + dt.timedelta(days=1)}"^^xsd:date .',
         '<model/gpt-3> dcterms:created "2020-05-01"^^xsd:date .',
-        {(GPT3, DCT.created, C.OrConstraintComponent, V)}),
+        {(GPT3, DCT.created, C.MaxInclusiveConstraintComponent, V)}),
     "date created next month (gYearMonth)": (
         '<model/gpt-3> dcterms:created "{}"^^xsd:gYearMonth .'.format(
             (TODAY.replace(day=1) + dt.timedelta(days=32)).strftime("%Y-%m")),
@@ -285,11 +285,11 @@ CASES = {
     "retrieved unreadable": (
         '<source/awesome-llms> llmkg:retrieved "May 2O24"^^xsd:date .',
         '<source/awesome-llms> llmkg:retrieved "2024-05-01"^^xsd:date .',
-        {(SOURCE_AL, LLMKG.retrieved, C.OrConstraintComponent, V)}),
+        {(SOURCE_AL, LLMKG.retrieved, C.DatatypeConstraintComponent, V)}),
     "retrieved in the future": (
         f'<source/awesome-llms> llmkg:retrieved "{NEXT_YEAR}-01-01"^^xsd:date .',
         '<source/awesome-llms> llmkg:retrieved "2024-05-01"^^xsd:date .',
-        {(SOURCE_AL, LLMKG.retrieved, C.OrConstraintComponent, V)}),
+        {(SOURCE_AL, LLMKG.retrieved, C.MaxInclusiveConstraintComponent, V)}),
     # parameter counts -----------------------------------------------------------------------
     "number of parameters with digits but no count (ill-typed xsd:integer)": (
         '<model/gpt-3> llmkg:maximumParameterCount "170T?"^^xsd:integer .',
@@ -299,8 +299,8 @@ CASES = {
         '<model/gpt-3> llmkg:maximumParameterCount -1 ; llmkg:declaredMaximumParameterCount -1 .',
         '<model/gpt-3> llmkg:maximumParameterCount 175000000000 ;'
         ' llmkg:declaredMaximumParameterCount 175000000000 .',
-        {(GPT3, LLMKG.maximumParameterCount, C.OrConstraintComponent, V),
-         (GPT3, LLMKG.declaredMaximumParameterCount, C.OrConstraintComponent, V)}),
+        {(GPT3, LLMKG.maximumParameterCount, C.MinInclusiveConstraintComponent, V),
+         (GPT3, LLMKG.declaredMaximumParameterCount, C.MinInclusiveConstraintComponent, V)}),
     "largest parameter count a decimal": (
         '<model/gpt-3> llmkg:maximumParameterCount 175000000000.0 .',
         '<model/gpt-3> llmkg:maximumParameterCount 175000000000 .',
@@ -326,7 +326,7 @@ CASES = {
     "variant count negative": (
         '<model/gpt-3/parameters/awesome-llms/3> llmkg:parameterCount -175 .',
         '<model/gpt-3/parameters/awesome-llms/3> llmkg:parameterCount 175000000000 .',
-        {(VARIANT3, LLMKG.parameterCount, C.OrConstraintComponent, V)}),
+        {(VARIANT3, LLMKG.parameterCount, C.MinInclusiveConstraintComponent, V)}),
     "variant without a count": (
         '',
         '<model/gpt-3/parameters/awesome-llms/3> llmkg:parameterCount 175000000000 .',
@@ -357,7 +357,7 @@ CASES = {
     "context length zero": (
         '<model/gpt-3> llmkg:contextLength 0 .',
         '<model/gpt-3> llmkg:contextLength 2048 .',
-        {(GPT3, LLMKG.contextLength, C.OrConstraintComponent, V)}),
+        {(GPT3, LLMKG.contextLength, C.MinInclusiveConstraintComponent, V)}),
     "training compute unreadable": (
         '<model/gpt-3> llmkg:trainingPetaFLOPs "lots"^^xsd:decimal .',
         '<model/gpt-3> llmkg:trainingPetaFLOPs 314000000.0 .',
@@ -365,7 +365,7 @@ CASES = {
     "training compute negative": (
         '<model/gpt-3> llmkg:trainingPetaFLOPs -3.5 .',
         '<model/gpt-3> llmkg:trainingPetaFLOPs 314000000.0 .',
-        {(GPT3, LLMKG.trainingPetaFLOPs, C.OrConstraintComponent, V)}),
+        {(GPT3, LLMKG.trainingPetaFLOPs, C.MinInclusiveConstraintComponent, V)}),
     "publication year unreadable": (
         '<paper/language-models-are-few-shot-learners> orkgp:P29 "MMXX"^^xsd:integer .',
         '<paper/language-models-are-few-shot-learners> orkgp:P29 2020 .',
@@ -373,7 +373,7 @@ CASES = {
     "publication year out of range": (
         '<paper/language-models-are-few-shot-learners> orkgp:P29 20 .',
         '<paper/language-models-are-few-shot-learners> orkgp:P29 2020 .',
-        {(PAPER, ORKGP.P29, C.OrConstraintComponent, V)}),
+        {(PAPER, ORKGP.P29, C.MinInclusiveConstraintComponent, V)}),
     "publication month ill-typed": (
         '<paper/language-models-are-few-shot-learners> orkgp:P28 "May"^^xsd:integer .',
         '<paper/language-models-are-few-shot-learners> orkgp:P28 5 .',
@@ -381,7 +381,7 @@ CASES = {
     "publication month 13": (
         '<paper/language-models-are-few-shot-learners> orkgp:P28 13 .',
         '<paper/language-models-are-few-shot-learners> orkgp:P28 5 .',
-        {(PAPER, ORKGP.P28, C.OrConstraintComponent, V)}),
+        {(PAPER, ORKGP.P28, C.MaxInclusiveConstraintComponent, V)}),
     "reading list year ill-typed": (
         '<reading-list/llm-paper-club> llmkg:year "2024"^^xsd:gYear .',
         '<reading-list/llm-paper-club> llmkg:year 2024 .',
@@ -389,7 +389,7 @@ CASES = {
     "reading list year out of range": (
         '<reading-list/llm-paper-club> llmkg:year 3024 .',
         '<reading-list/llm-paper-club> llmkg:year 2024 .',
-        {(LIST, LLMKG.year, C.OrConstraintComponent, V)}),
+        {(LIST, LLMKG.year, C.MaxInclusiveConstraintComponent, V)}),
     # references and vocabularies --------------------------------------------------------------
     "organization dangling": (
         '<model/gpt-3> llmkg:organization <organization/open-ai> .',
@@ -472,11 +472,11 @@ CASES = {
     "source code an IRI of another scheme": (
         '<model/gpt-3> llmkg:sourceCode <ftp://example.org/gpt-3.tar> .',
         '<model/gpt-3> llmkg:sourceCode <https://github.com/openai/gpt-3> .',
-        {(GPT3, LLMKG.sourceCode, C.OrConstraintComponent, V)}),
+        {(GPT3, LLMKG.sourceCode, C.PatternConstraintComponent, V)}),
     "source code over http": (
         '<model/gpt-3> llmkg:sourceCode <http://github.com/openai/gpt-3> .',
         '<model/gpt-3> llmkg:sourceCode <https://github.com/openai/gpt-3> .',
-        {(GPT3, LLMKG.sourceCode, C.NotConstraintComponent, I)}),
+        {(GPT3, LLMKG.sourceCode, C.PatternConstraintComponent, I)}),
     "blog post not a URL": (
         '<model/gpt-3> llmkg:blogPost "see the OpenAI blog" .',
         '<model/gpt-3> llmkg:blogPost <https://openai.com/blog/gpt-3-apps> .',
@@ -484,7 +484,7 @@ CASES = {
     "blog post over http": (
         '<model/gpt-3> llmkg:blogPost <http://openai.com/blog/gpt-3-apps> .',
         '<model/gpt-3> llmkg:blogPost <https://openai.com/blog/gpt-3-apps> .',
-        {(GPT3, LLMKG.blogPost, C.NotConstraintComponent, I)}),
+        {(GPT3, LLMKG.blogPost, C.PatternConstraintComponent, I)}),
     "release not a URL": (
         '<model/gpt-3> llmkg:releaseLink "on request" .',
         '<model/gpt-3> llmkg:releaseLink <https://github.com/openai/gpt-3> .',
@@ -492,7 +492,7 @@ CASES = {
     "release an IRI of another scheme": (
         '<model/gpt-3> llmkg:releaseLink <urn:x-weights:gpt-3> .',
         '<model/gpt-3> llmkg:releaseLink <https://github.com/openai/gpt-3> .',
-        {(GPT3, LLMKG.releaseLink, C.OrConstraintComponent, V)}),
+        {(GPT3, LLMKG.releaseLink, C.PatternConstraintComponent, V)}),
     "model homepage not a URL": (
         '<model/gpt-3> foaf:page "openai.com/research/gpt-3" .',
         '<model/gpt-3> foaf:page <https://openai.com/research/gpt-3> .',
@@ -500,7 +500,7 @@ CASES = {
     "organization url over http": (
         '<organization/openai> foaf:page <http://openai.com/> .',
         '<organization/openai> foaf:page <https://openai.com/> .',
-        {(OPENAI, FOAF.page, C.NotConstraintComponent, I)}),
+        {(OPENAI, FOAF.page, C.PatternConstraintComponent, I)}),
     "paper url not a URL": (
         '<paper/language-models-are-few-shot-learners> schema:url "arXiv 2005.14165" .',
         '<paper/language-models-are-few-shot-learners> schema:url <https://arxiv.org/abs/2005.14165> .',
@@ -508,11 +508,11 @@ CASES = {
     "paper url an IRI of another scheme": (
         '<paper/language-models-are-few-shot-learners> schema:url <doi:10.48550/arXiv.2005.14165> .',
         '<paper/language-models-are-few-shot-learners> schema:url <https://arxiv.org/abs/2005.14165> .',
-        {(PAPER, SDO.url, C.OrConstraintComponent, V)}),
+        {(PAPER, SDO.url, C.PatternConstraintComponent, V)}),
     "reading list url over http": (
         '<reading-list/llm-paper-club> schema:url <http://eugeneyan.com/writing/llm-reading-list/> .',
         '<reading-list/llm-paper-club> schema:url <https://eugeneyan.com/writing/llm-reading-list/> .',
-        {(LIST, SDO.url, C.NotConstraintComponent, I)}),
+        {(LIST, SDO.url, C.PatternConstraintComponent, I)}),
     "organization homepage not a URL": (
         '<organization/openai> foaf:homepage "openai.com" .',
         '<organization/openai> foaf:homepage <https://openai.com/> .',
@@ -520,11 +520,11 @@ CASES = {
     "organization homepage another scheme": (
         '<organization/openai> foaf:homepage <mailto:info@openai.com> .',
         '<organization/openai> foaf:homepage <https://openai.com/> .',
-        {(OPENAI, FOAF.homepage, C.OrConstraintComponent, V)}),
+        {(OPENAI, FOAF.homepage, C.PatternConstraintComponent, V)}),
     "organization homepage over http": (
         '<organization/openai> foaf:homepage <http://openai.com/> .',
         '<organization/openai> foaf:homepage <https://openai.com/> .',
-        {(OPENAI, FOAF.homepage, C.NotConstraintComponent, I)}),
+        {(OPENAI, FOAF.homepage, C.PatternConstraintComponent, I)}),
     "see also not a URL": (
         '<model/gpt-3> rdfs:seeAlso "Wikipedia" .',
         '<model/gpt-3> rdfs:seeAlso <https://en.wikipedia.org/wiki/GPT-3> .',
@@ -532,11 +532,11 @@ CASES = {
     "see also an IRI of another scheme": (
         '<model/gpt-3> rdfs:seeAlso <urn:isbn:0451450523> .',
         '<model/gpt-3> rdfs:seeAlso <https://en.wikipedia.org/wiki/GPT-3> .',
-        {(GPT3, RDFS.seeAlso, C.OrConstraintComponent, V)}),
+        {(GPT3, RDFS.seeAlso, C.PatternConstraintComponent, V)}),
     "see also over http": (
         '<model/gpt-3> rdfs:seeAlso <http://en.wikipedia.org/wiki/GPT-3> .',
         '<model/gpt-3> rdfs:seeAlso <https://en.wikipedia.org/wiki/GPT-3> .',
-        {(GPT3, RDFS.seeAlso, C.NotConstraintComponent, I)}),
+        {(GPT3, RDFS.seeAlso, C.PatternConstraintComponent, I)}),
     "source license not an IRI": (
         '<source/awesome-llms> dcterms:license "CC BY-SA 4.0" .',
         '<source/awesome-llms> dcterms:license spdx:CC-BY-SA-4.0 .',
@@ -631,7 +631,7 @@ CASES = {
     "section position zero": (
         '<reading-list/llm-paper-club/section/1> llmkg:position 0 .',
         '<reading-list/llm-paper-club/section/1> llmkg:position 1 .',
-        {(SECTION, LLMKG.position, C.OrConstraintComponent, V)}),
+        {(SECTION, LLMKG.position, C.MinInclusiveConstraintComponent, V)}),
     "entry position not an integer": (
         '<reading-list/llm-paper-club/section/1/entry/1> llmkg:position "1" .',
         '<reading-list/llm-paper-club/section/1/entry/1> llmkg:position 1 .',

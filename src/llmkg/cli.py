@@ -212,14 +212,7 @@ def query_cmd(query, expression, params, fmt, store, queries_dir, endpoint, grap
         canned = Q.parse_query(path.read_text(encoding="utf-8"), path=path,
                                name=path.stem)
     else:
-        registry = Q.load_registry(_queries_dir(queries_dir))
-        canned = registry.get(query)
-        if canned is None:
-            import difflib
-
-            close = difflib.get_close_matches(query, list(registry), n=3)
-            hint = f"; did you mean {' or '.join(close)}?" if close else "; 'llmkg queries' lists them"
-            raise QueryError(f"no canned query {query!r}{hint}")
+        canned = Q.load_query(_queries_dir(queries_dir), query)
     raw = {}
     for name, value in params:
         if name in raw:
@@ -282,20 +275,31 @@ def export_cmd(fmt, output, graph, store):
     export(_paths(store=store).store, fmt, output, graph)
 
 
-def _import_group() -> click.Group:
-    """The ``llmkg import`` group (made here unless another section made it first)."""
-    group = main.commands.get("import")
-    if isinstance(group, click.Group):
-        return group
-
-    @main.group("import")
-    def import_group():
-        """Turn external documents into records in data/."""
-
-    return import_group
+@main.group("import")
+def import_group():
+    """Turn external documents into records in data/ (nothing is overwritten without --update)."""
 
 
-@_import_group().command("orkg-csv")
+@import_group.command("awesome-md")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "data", type=click.Path(file_okay=False, path_type=Path),
+              help="Data directory to write the records to [default: data/ of the project].")
+@click.option("--source", "source_id", metavar="SOURCE",
+              help="Source id of the statements blocks [default: detected from the list's title].")
+@click.option("--update", is_flag=True, help="Replace a record's block for this source when it differs.")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+def import_awesome_md_cmd(file, data, source_id, update, dry_run):
+    """Import an awesome-list README (ORKG-style YAML blocks or Field/Params blocks) into records."""
+    from .importers.awesome_md import import_awesome_md
+
+    report = import_awesome_md(file, _paths(data).data, source_id=source_id, update=update,
+                               dry_run=dry_run)
+    click.echo(report.summary())
+    if report.errors:
+        sys.exit(1)
+
+
+@import_group.command("orkg-csv")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "data", type=click.Path(file_okay=False, path_type=Path),
               help="Data directory to write the records to [default: data/ of the project].")

@@ -10,6 +10,8 @@ API
 ``load_registry(queries_dir) -> dict[str, CannedQuery]``
     Parse every ``*.rq`` file's comment front matter (docs/queries.md). A bad header is an
     :class:`LlmkgError` naming ``file:line``.
+``load_query(queries_dir, name) -> CannedQuery``
+    One canned query by name (reads only its file; QueryError with "did you mean").
 ``parse_query(text, path=None, name=None) -> CannedQuery``
     The same for one text (an ad hoc query may carry a header too; it needs none).
 ``bind(query, raw) -> dict[Variable, Term]``
@@ -52,7 +54,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from pyoxigraph import (BlankNode, DefaultGraph, Literal, NamedNode, QueryBoolean, QueryResultsFormat,
                         QuerySolutions, QueryTriples, RdfFormat, Triple, Variable)
@@ -63,7 +65,7 @@ from .vocab import GRAPH, PREFIXES, XSD, shorten
 __all__ = [
     "Param", "CannedQuery", "QueryResult", "ResultCache",
     "PARAM_TYPES", "VIEWS", "RESULT_FORMATS", "GRAPH_FORMATS", "LIST_SEPARATOR",
-    "load_registry", "parse_query", "query_form", "bind", "parse_param_value",
+    "load_registry", "load_query", "parse_query", "query_form", "bind", "parse_param_value",
     "execute", "run", "execute_remote", "serialize", "render", "term_text", "cache_key",
     "graph_term",
 ]
@@ -184,6 +186,21 @@ def load_registry(queries_dir: str | Path) -> dict[str, CannedQuery]:
         q = parse_query(path.read_text(encoding="utf-8"), path=path)
         out[q.name] = q
     return out
+
+
+def load_query(queries_dir: str | Path, name: str) -> CannedQuery:
+    """The canned query ``name`` (reads only its file); :class:`QueryError` with the
+    closest names when there is none."""
+    d = Path(queries_dir)
+    path = d / f"{name}.rq"
+    if _NAME_RE.match(name) and path.is_file():
+        return parse_query(path.read_text(encoding="utf-8"), path=path)
+    import difflib
+
+    names = sorted(p.stem for p in d.glob("*.rq")) if d.is_dir() else []
+    close = difflib.get_close_matches(name, names, n=3)
+    hint = f"; did you mean {' or '.join(close)}?" if close else "; 'llmkg queries' lists them"
+    raise QueryError(f"no canned query {name!r}{hint}")
 
 
 def parse_query(text: str, path: str | Path | None = None, name: str | None = None) -> CannedQuery:
@@ -358,8 +375,8 @@ _TOKEN_RE = re.compile(r"""
   | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
               |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
-  | (?P<word>[A-Za-z0-9_\u00C0-\uFFFF][A-Za-z0-9_\-.:%\\\u00B7\u00C0-\uFFFF]*|@[A-Za-z0-9-]+|\^\^)
+  | (?P<var>[?$][\w\u00B7]+)
+  | (?P<word>\w[\w\-.:%\\\u00B7]*|@[A-Za-z0-9-]+|\^\^)
   | (?P<punct>.)
 """, re.VERBOSE | re.DOTALL)
 

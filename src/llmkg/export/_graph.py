@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pyoxigraph import BlankNode, Literal, NamedNode
 
 from ..vocab import PREFIXES, RDF_TYPE, shorten
-from ._rdf import prefixes, term_key, triples
+from ._rdf import prefixes, triples
 
 LABEL_PROPS = [PREFIXES["rdfs"] + "label", PREFIXES["skos"] + "prefLabel", PREFIXES["dcterms"] + "title",
                PREFIXES["foaf"] + "name"]
@@ -111,6 +111,3 @@ def _label(n: Node, store) -> str:
 def values_text(values: list[Literal], sep: str = " | ") -> str:
     return sep.join(sorted((v.value for v in values), key=lambda x: (x.casefold(), x)))
 
-
-def literal_sort_key(v: Literal):
-    return term_key(v)

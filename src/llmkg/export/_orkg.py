@@ -251,8 +251,8 @@ def view(src) -> OrkgView:
     for subject, props in gs.src.items():
         for o in props.get(p31, []):
             if isinstance(o, NamedNode) and o.value in contributions:
-                paper_of.setdefault(o.value, subject)
-                paper_of[o.value] = min(paper_of[o.value], subject)
+                # a contribution has one paper; should a source give two, the first IRI wins
+                paper_of[o.value] = min(paper_of.get(o.value, subject), subject)
     papers: dict[str, Paper] = {}
     orphans = []
     for ciri in sorted(contributions):

@@ -1,7 +1,7 @@
 """One flat CSV table per class, for spreadsheets (the ``csv`` format; ``-o DIR``).
 
-Every subject goes to the table of its primary class (its first class by local name, as in
-the Neo4j bundle: ``Model.csv``, ``Paper.csv``, ``Contribution.csv``...; ``Resource.csv``
+Every subject goes to the table of its primary class (an llmkg class first, then an ORKG
+class, then any other, as in the Neo4j bundle: ``Model.csv``, ``Paper.csv``, ``Contribution.csv``...; ``Resource.csv``
 for subjects without a class). Columns: ``iri``, ``label``, ``type`` (all its classes),
 then one column per property its class's subjects have, headed by the compact IRI
 (``llmkg:modelFamily``, ``llmkg:organization``); a cell lists the values (literal text,
@@ -14,12 +14,12 @@ import csv
 import io
 from pathlib import Path
 
-from pyoxigraph import BlankNode, Literal, NamedNode
+from pyoxigraph import Literal, NamedNode
 
 from ..vocab import RDF_TYPE
 from ._graph import build, node_id
 from ._rdf import triples
-from .neo4j import labels_of
+from .neo4j import labels_of, primary_label
 
 SEP = " | "
 
@@ -39,7 +39,7 @@ def files(src) -> dict[str, bytes]:
     for n in g.nodes.values():
         if not n.is_subject:
             continue
-        primary = sorted({labels[t] for t in n.types})[0] if n.types else "Resource"
+        primary = primary_label(n.types, labels)
         tables.setdefault(primary, []).append(n)
     out = {}
     for name in sorted(tables):

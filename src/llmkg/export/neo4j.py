@@ -2,7 +2,7 @@
 
 ``-o DIR`` receives:
 
-* ``nodes_<Label>.csv`` — one file per primary label (a node's first class by local name;
+* ``nodes_<Label>.csv`` — one file per primary label (see :func:`primary_label`;
   ``Resource`` for nodes without a class), header ``iri:ID,:LABEL,label,<properties>``:
   ``:LABEL`` holds all the node's labels, ``iri`` is the node id (and kept as a property);
   each literal property is a column named by its compact IRI with ``_`` for ``:``
@@ -78,6 +78,17 @@ def labels_of(g: PropertyGraph) -> dict[str, str]:
     return _unique({c: _ident(_local(c)) for c in classes}, g)
 
 
+def primary_label(types: list[str], labels: dict[str, str]) -> str:
+    """The label whose file a node goes to: an llmkg class first, then an ORKG class, then
+    any other (``llmkg:License`` before ``skos:Concept``), by name within each; ``Resource``
+    for a node without a class."""
+    if not types:
+        return "Resource"
+    rank = {PREFIXES["llmkg"]: 0, PREFIXES["orkgc"]: 1}
+    best = min(types, key=lambda t: (next((r for ns, r in rank.items() if t.startswith(ns)), 2), labels[t]))
+    return labels[best]
+
+
 def relationship_types(g: PropertyGraph) -> dict[str, str]:
     preds = sorted({e.predicate for e in g.edges})
     names = {p: RELATIONSHIP_NAMES.get(p) or _upper_snake(_local(p)) for p in preds}
@@ -116,7 +127,7 @@ def files(src) -> dict[str, bytes]:
     groups: dict[str, list] = {}
     for n in g.nodes.values():
         node_labels = sorted({labels[t] for t in n.types}) or ["Resource"]
-        groups.setdefault(node_labels[0], []).append((n, node_labels))
+        groups.setdefault(primary_label(n.types, labels), []).append((n, node_labels))
     out: dict[str, bytes] = {}
     node_files = []
     for primary in sorted(groups):

@@ -30,7 +30,7 @@ import csv
 import io
 import re
 
-from ._orkg import (COLUMNS, RESEARCH_FIELD_ID, XSD, XSD_ANYURI, XSD_STRING, Contribution, Paper, Value,
+from ._orkg import (COLUMNS, RESEARCH_FIELD_ID, XSD, XSD_ANYURI, Contribution, Paper, Value,
                     view)
 
 PAPER_COLUMNS = ["paper:title", "paper:authors", "paper:publication_month", "paper:publication_year",

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LlmkgError
-from ..schema import MODEL_FIELDS, ORKG_COMPARISON_COLUMNS, TOP_FIELDS
+from ..schema import MODEL_FIELDS, TOP_FIELDS
 from ..values import paper_id, slugify
 from .awesome_md import (KNOWN_SOURCES, ImportRecords, ImportReport, Problem, RecordIndex, dump_record,
                          write_records)
@@ -301,5 +301,4 @@ def import_orkg_csv(path: str | os.PathLike, data_dir: str | os.PathLike, source
     return report
 
 
-__all__ = ["import_orkg_csv", "build_records", "read_table", "parse_header", "parse_cell",
-           "ORKG_COMPARISON_COLUMNS"]
+__all__ = ["import_orkg_csv", "build_records", "read_table", "parse_header", "parse_cell"]

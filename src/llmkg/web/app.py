@@ -36,6 +36,9 @@ EXPOSE = "ETag, X-LLMKG-Store-Version, X-LLMKG-Rows, X-LLMKG-Truncated, X-LLMKG-
 STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
                 ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon"}
 SD = "http://www.w3.org/ns/sparql-service-description#"
+# httptools refuses request lines longer than about 64 KiB before the app sees them (a bare
+# 400): our own limit is just below, so that a long GET gets a 414 that says what to do.
+MAX_URL = 60 * 1024
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 
 
@@ -357,7 +360,7 @@ class App:
     # -- routing --------------------------------------------------------------------------
 
     async def dispatch(self, req: Request) -> Response:
-        limit = self.cfg.max_request_bytes
+        limit = min(self.cfg.max_request_bytes, MAX_URL)
         if len(req.raw_path) + len(req.query_string) > limit:
             raise HTTPError(414, f"the URL is longer than the limit of {limit} bytes; "
                                  "send the query by POST")
@@ -538,9 +541,11 @@ class App:
             html_ok = accept is not None and "text/html" in accept
             fmt = N.choose(accept, N.offers_for(form, html=html_ok))
             if fmt is None:
-                offered = ", ".join(sorted({mt for mt, _ in N.offers_for(form)}))
-                raise HTTPError(406, f"no acceptable format for a {form or 'SELECT'} result "
-                                     f"(Accept: {accept}); this endpoint offers {offered}")
+                # Nothing acceptable: send the closest format rather than a 406 (RFC 9110
+                # allows either). Clients such as roqet ask for SPARQL XML results whatever
+                # the query form, and read RDF/XML for a CONSTRUCT.
+                xml = "xml" in (accept or "")
+                fmt = ("rdfxml" if xml else "turtle") if is_graph else ("xml" if xml else "json")
         dg = [v_ for k, v_ in params if k == "default-graph-uri"]
         ng = [v_ for k, v_ in params if k == "named-graph-uri"]
         union = not (dg or ng) and not sc.has_dataset

@@ -13,10 +13,10 @@ RESULT_TYPES = {
     "application/sparql-results+json": "json",
     "application/json": "json",
     "application/sparql-results+xml": "xml",
-    "application/xml": "xml",
-    "text/xml": "xml",
     "text/csv": "csv",
     "text/tab-separated-values": "tsv",
+    "application/xml": "xml",
+    "text/xml": "xml",
 }
 GRAPH_TYPES = {
     "text/turtle": "turtle",

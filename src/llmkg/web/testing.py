@@ -130,3 +130,73 @@ class ServerProcess:
                 self.stderr_path.unlink()
             except OSError:
                 pass
+
+
+def http(method: str, url: str, body: bytes | str | None = None, headers: dict | None = None,
+         timeout: float = 60) -> tuple[int, dict, bytes]:
+    """One request, whatever its status: ``(status, headers with lower-case names, body)``."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    u = urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    try:
+        path = u.path + ("?" + u.query if u.query else "")
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        conn.request(method, path or "/", body=body, headers=headers or {})
+        r = conn.getresponse()
+        data = r.read()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+    finally:
+        conn.close()
+
+
+# Canned queries for the tests (written to a folder the server is given with --queries).
+TEST_QUERIES = {
+    "params-over-time.rq": """# title: Parameter count over time
+# description: The largest parameter count of each model against the date it was created.
+# category: Scale
+# view: scatter-log x=created y=parameters label=name
+# columns: name="model" created="created" parameters="parameters"
+PREFIX llmkg: <https://w3id.org/llmkg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?model ?name ?created ?parameters WHERE {
+  ?model a llmkg:Model ; rdfs:label ?name ; llmkg:maximumParameterCount ?parameters .
+  { SELECT ?model (MIN(?c) AS ?created) WHERE { ?model dcterms:created ?c } GROUP BY ?model }
+}
+ORDER BY ?created
+""",
+    "models-of.rq": """# title: Models of an organization
+# description: The models an organization made, by name.
+# category: Organizations
+# param: org iri default=res:organization/openai "the organization"
+PREFIX llmkg: <https://w3id.org/llmkg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?model ?name ?org WHERE {
+  ?model a llmkg:Model ; rdfs:label ?name ; llmkg:organization ?org .
+}
+ORDER BY ?name
+""",
+    "bigger-than.rq": """# title: Models bigger than N
+# description: Models with more parameters than N.
+# category: Scale
+# param: n integer required "the smallest count (100B = 10^11)"
+PREFIX llmkg: <https://w3id.org/llmkg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?name ?parameters ?n WHERE {
+  ?model a llmkg:Model ; rdfs:label ?name ; llmkg:maximumParameterCount ?parameters .
+  FILTER(?parameters > ?n)
+}
+ORDER BY DESC(?parameters)
+""",
+}
+
+
+def write_test_queries(folder: str | os.PathLike) -> Path:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in TEST_QUERIES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder

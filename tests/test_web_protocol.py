@@ -1,0 +1,422 @@
+"""``llmkg serve``: the SPARQL 1.1 protocol, its errors, limits, updates, CORS and hot swap.
+
+Every server runs on 127.0.0.1 on a free port, in a child process that is stopped at the
+end of the module (llmkg.web.testing.ServerProcess).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import pytest
+from pyoxigraph import (NamedNode, QueryResultsFormat, RdfFormat, Store, parse,
+                        parse_query_results)
+
+from llmkg.store import current_version, write_version
+from llmkg.web.testing import ServerProcess, http, load_trig_store, write_test_queries
+
+pytestmark = pytest.mark.slow
+
+FIXTURE = Path(__file__).parent / "fixtures" / "web.trig"
+G = "https://w3id.org/llmkg/graph/"
+RES = "https://w3id.org/llmkg/resource/"
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    d = tmp_path_factory.mktemp("store")
+    load_trig_store(d, FIXTURE)
+    return d
+
+
+@pytest.fixture(scope="module")
+def server(store, tmp_path_factory):
+    q = write_test_queries(tmp_path_factory.mktemp("queries"))
+    with ServerProcess(store, "--timeout", "2", "--max-rows", "50", "--workers", "2",
+                       "--max-request-bytes", "32768", queries=q) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def writable(tmp_path_factory):
+    """A server with --cors and updates enabled (token from the environment), on its own store."""
+    d = tmp_path_factory.mktemp("wstore")
+    load_trig_store(d, FIXTURE)
+    q = write_test_queries(tmp_path_factory.mktemp("wqueries"))
+    with ServerProcess(d, "--cors", "--workers", "2", queries=q,
+                       env={"LLMKG_UPDATE_TOKEN": "s3cret"}) as s:
+        s.store_dir = d
+        yield s
+
+
+def expected(store_dir, query, **kw):
+    st = Store.read_only(str(current_version(store_dir).db))
+    return st.query(query, **kw)
+
+
+def get(server, query, accept=None, **params):
+    qs = urlencode({"query": query, **params})
+    return http("GET", f"{server.url}/sparql?{qs}", headers={"Accept": accept} if accept else {})
+
+
+def rows(body, fmt=QueryResultsFormat.JSON):
+    return list(parse_query_results(body, format=fmt))
+
+
+# -- the three ways to send a query -----------------------------------------------------------
+
+def test_get_post_form_and_post_direct(server):
+    q = "ASK { ?m a <https://w3id.org/llmkg/ontology#Model> }"
+    s1, h1, b1 = http("GET", f"{server.url}/sparql?query={quote(q)}")
+    s2, h2, b2 = http("POST", f"{server.url}/sparql", urlencode({"query": q}),
+                      {"Content-Type": "application/x-www-form-urlencoded"})
+    s3, h3, b3 = http("POST", f"{server.url}/sparql", q, {"Content-Type": "application/sparql-query"})
+    for s, h, b in ((s1, h1, b1), (s2, h2, b2), (s3, h3, b3)):
+        assert s == 200, b
+        assert h["content-type"].startswith("application/sparql-results+json")
+        assert json.loads(b)["boolean"] is True
+    # HEAD: the headers of GET, no body
+    s, h, b = http("HEAD", f"{server.url}/sparql?query={quote(q)}")
+    assert s == 200 and b == b"" and int(h["content-length"]) > 0
+
+
+SELECT_MODELS = "SELECT ?m ?l WHERE { ?m a llmkg:Model ; rdfs:label ?l } ORDER BY ?l"
+
+
+@pytest.mark.parametrize("accept, ctype, fmt", [
+    ("application/sparql-results+json", "application/sparql-results+json", QueryResultsFormat.JSON),
+    ("application/sparql-results+xml", "application/sparql-results+xml", QueryResultsFormat.XML),
+    ("text/tab-separated-values", "text/tab-separated-values", QueryResultsFormat.TSV),
+    ("text/csv", "text/csv", None),
+    (None, "application/sparql-results+json", QueryResultsFormat.JSON),
+])
+def test_select_formats(server, store, accept, ctype, fmt):
+    status, h, body = get(server, SELECT_MODELS, accept)
+    assert status == 200, body
+    assert h["content-type"].startswith(ctype)
+    assert h["vary"] == "Accept"
+    want = [s["l"].value for s in expected(store, "PREFIX llmkg: <https://w3id.org/llmkg/ontology#> "
+                                                  "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+                                                  + SELECT_MODELS, use_default_graph_as_union=True)]
+    assert len(want) == 9
+    if fmt is None:
+        lines = body.decode().splitlines()
+        assert lines[0] == "m,l"
+        assert [ln.split(",", 1)[1] for ln in lines[1:]] == want
+    else:
+        assert [r["l"].value for r in rows(body, fmt)] == want
+    assert h["x-llmkg-rows"] == "9" and "x-llmkg-truncated" not in h
+
+
+@pytest.mark.parametrize("query", ["CONSTRUCT WHERE { ?m a llmkg:Model }",
+                                   "DESCRIBE <https://w3id.org/llmkg/resource/model/gpt-3>"])
+@pytest.mark.parametrize("accept, fmt", [
+    ("text/turtle", RdfFormat.TURTLE), ("application/n-triples", RdfFormat.N_TRIPLES),
+    ("application/ld+json", RdfFormat.JSON_LD), ("application/rdf+xml", RdfFormat.RDF_XML),
+])
+def test_graph_formats(server, query, accept, fmt):
+    status, h, body = get(server, query, accept)
+    assert status == 200, body
+    assert h["content-type"].startswith(accept)
+    triples = list(parse(body, format=fmt))
+    assert len(triples) >= 9
+
+
+def test_ask_formats(server):
+    s, h, b = get(server, "ASK { ?s ?p 'nothing like this' }", "application/sparql-results+xml")
+    assert s == 200 and h["content-type"].startswith("application/sparql-results+xml")
+    assert bool(parse_query_results(b, format=QueryResultsFormat.XML)) is False
+
+
+def test_unacceptable_falls_back_and_format_param(server):
+    # nothing acceptable: the closest format instead of a 406 (roqet asks for SPARQL XML
+    # results for every query, and reads RDF/XML for a CONSTRUCT)
+    s, h, b = get(server, SELECT_MODELS, "text/turtle")
+    assert s == 200 and h["content-type"].startswith("application/sparql-results+json")
+    s, h, b = get(server, "CONSTRUCT WHERE { ?s a llmkg:Model }", "application/sparql-results+xml")
+    assert s == 200 and h["content-type"].startswith("application/rdf+xml")
+    s, h, b = get(server, SELECT_MODELS, None, format="csv")
+    assert s == 200 and h["content-type"].startswith("text/csv")
+    s, _, b = get(server, SELECT_MODELS, None, format="turtle")
+    assert s == 400
+
+
+def test_html_results_for_browsers(server):
+    s, h, b = get(server, SELECT_MODELS, "text/html,application/xhtml+xml,*/*;q=0.8")
+    assert s == 200 and h["content-type"].startswith("text/html")
+    assert b'<table class="results">' in b and b'href="/resource/model/gpt-3"' in b
+
+
+# -- service description ------------------------------------------------------------------------
+
+def test_service_description(server):
+    s, h, b = http("GET", f"{server.url}/sparql")
+    assert s == 200 and h["content-type"].startswith("text/turtle")
+    g = list(parse(b, format=RdfFormat.TURTLE))
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    endpoints = [t.object.value for t in g if t.predicate.value == sd + "endpoint"]
+    assert endpoints == [server.url + "/sparql"]
+    names = {t.object.value for t in g if t.predicate.value == sd + "name"}
+    assert {G + "curated", G + "awesome-llms", G + "ontology"} <= names
+    langs = {t.object.value for t in g if t.predicate.value == sd + "supportedLanguage"}
+    assert langs == {sd + "SPARQL11Query"}
+    s, h, b = http("GET", f"{server.url}/sparql", headers={"Accept": "application/ld+json"})
+    assert s == 200 and h["content-type"].startswith("application/ld+json")
+    assert list(parse(b, format=RdfFormat.JSON_LD))
+    s, h, b = http("GET", f"{server.url}/sparql", headers={"Accept": "text/html"})
+    assert s == 200 and b"Service description" in b
+
+
+# -- the dataset ----------------------------------------------------------------------------------
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def count(server, query=COUNT, **params):
+    qs = urlencode([("query", query)] + [(k, v) for k, vs in params.items() for v in (vs if isinstance(vs, list) else [vs])])
+    s, _, b = http("GET", f"{server.url}/sparql?{qs}")
+    assert s == 200, b
+    return int(rows(b)[0]["n"].value)
+
+
+def test_default_graph_is_the_union(server, store):
+    union = int(next(iter(expected(store, COUNT, use_default_graph_as_union=True)))["n"].value)
+    curated = int(next(iter(expected(store, COUNT, default_graph=NamedNode(G + "curated"))))["n"].value)
+    onto = int(next(iter(expected(store, COUNT, default_graph=NamedNode(G + "ontology"))))["n"].value)
+    assert count(server) == union
+    assert count(server, **{"default-graph-uri": G + "curated"}) == curated
+    assert count(server, **{"default-graph-uri": [G + "curated", G + "ontology"]}) == curated + onto
+    # the query's own FROM is honoured...
+    assert count(server, f"SELECT (COUNT(*) AS ?n) FROM <{G}ontology> WHERE {{ ?s ?p ?o }}") == onto
+    # ...and the protocol's dataset wins over it (W3C query-multiple-dataset)
+    assert count(server, f"SELECT (COUNT(*) AS ?n) FROM <{G}ontology> WHERE {{ ?s ?p ?o }}",
+                 **{"default-graph-uri": G + "curated"}) == curated
+
+
+def test_named_graph_uri(server):
+    q = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
+    s, _, b = get(server, q, None, **{"named-graph-uri": G + "awesome-llms"})
+    assert [r["g"].value for r in rows(b)] == [G + "awesome-llms"]
+    # only named graphs given: the default graph is empty
+    s, _, b = get(server, "ASK { ?s ?p ?o }", None, **{"named-graph-uri": G + "awesome-llms"})
+    assert json.loads(b)["boolean"] is False
+
+
+def test_relative_iris_resolve_against_the_endpoint(server):
+    s, _, b = get(server, "SELECT ?x WHERE { BIND(<thing> AS ?x) }")
+    assert s == 200, b
+    assert rows(b)[0]["x"].value == server.url + "/thing"
+
+
+# -- errors a client can act on -----------------------------------------------------------------
+
+def test_syntax_error_is_400_with_the_parsers_message(server):
+    s, h, b = get(server, "SELECT * WHERE { ?s ?p }")
+    assert s == 400 and h["content-type"].startswith("text/plain")
+    msg = b.decode()
+    assert "not valid SPARQL" in msg and "error at 1:" in msg
+    col = int(msg.split("error at 1:")[1].split(":")[0].split("-")[0])
+    assert col <= len("SELECT * WHERE { ?s ?p }") + 1   # positions are in the client's text
+
+
+@pytest.mark.parametrize("method, path, body, headers, status", [
+    ("PUT", "/sparql?query=ASK%20%7B%7D", None, {}, 405),                                   # bad_query_method
+    ("DELETE", "/sparql", None, {}, 405),
+    ("GET", "/sparql?query=ASK%20%7B%7D&query=SELECT%20%2A%20%7B%7D", None, {}, 400),        # bad_multiple_queries
+    ("POST", "/sparql", "ASK {}", {"Content-Type": "text/plain"}, 415),                     # bad_query_wrong_media_type
+    ("POST", "/sparql", "query=ASK%20%7B%7D", {}, 400),                                      # bad_query_missing_form_type
+    ("POST", "/sparql", "ASK {}", {}, 400),                                                  # bad_query_missing_direct_type
+    ("POST", "/sparql", "ASK {}".encode("utf-16"),
+     {"Content-Type": "application/sparql-query; charset=UTF-16"}, 415),                   # bad_query_non_utf8
+    ("POST", "/sparql", b"ASK {} \xff", {"Content-Type": "application/sparql-query"}, 400),
+    ("GET", "/sparql?query=ASK%20%7B", None, {}, 400),                                       # bad_query_syntax
+    ("GET", "/sparql?update=CLEAR%20ALL", None, {}, 400),                                    # bad_update_get
+    ("POST", "/sparql", "update=CLEAR%20NAMED&update=CLEAR%20DEFAULT",
+     {"Content-Type": "application/x-www-form-urlencoded"}, 400),                           # bad_multiple_updates
+    ("POST", "/sparql", "CLEAR NAMED", {"Content-Type": "text/plain"}, 415),                # bad_update_wrong_media_type
+    ("POST", "/sparql", "update=CLEAR%20NAMED", {}, 400),                                    # bad_update_missing_form_type
+    ("POST", "/sparql", "query=ASK%20%7B%7D&update=CLEAR%20ALL",
+     {"Content-Type": "application/x-www-form-urlencoded"}, 400),                           # query and update
+    ("POST", "/sparql", "", {"Content-Type": "application/x-www-form-urlencoded"}, 400),     # nothing
+    ("GET", "/sparql?query=CLEAR%20ALL", None, {}, 400),                                     # an update as a query
+    ("POST", "/sparql", "update=CLEAR%20ALL", {"Content-Type": "application/x-www-form-urlencoded"}, 403),
+    ("POST", "/sparql", "CLEAR ALL", {"Content-Type": "application/sparql-update"}, 403),  # read-only
+])
+def test_protocol_negative_cases(server, method, path, body, headers, status):
+    s, _, b = http(method, server.url + path, body, headers)
+    assert s == status, b
+    assert b.strip(), "an error says why"
+
+
+def test_request_size_limits(server):
+    big = "ASK { " + "?s ?p ?o . " * 3500 + "}"   # 38 kB; 88 kB URL-encoded
+    s, _, b = http("POST", f"{server.url}/sparql", big, {"Content-Type": "application/sparql-query"})
+    assert s == 413 and b"limit" in b
+    longer = "ASK { " + "?s ?p ?o . " * 2000 + "}"   # 50 kB URL-encoded
+    s, _, b = http("GET", f"{server.url}/sparql?query={quote(longer)}")
+    assert s == 414 and b"POST" in b
+
+
+def test_row_cap_is_reported(server):
+    s, h, b = get(server, "SELECT * WHERE { ?s ?p ?o }")
+    assert s == 200
+    assert len(rows(b)) == 50
+    assert h["x-llmkg-truncated"] == "true" and h["x-llmkg-max-rows"] == "50"
+    s, h, b = get(server, "CONSTRUCT WHERE { ?s ?p ?o }", "application/n-triples")
+    assert len(list(parse(b, format=RdfFormat.N_TRIPLES))) == 50 and h["x-llmkg-truncated"] == "true"
+    s, h, b = get(server, "SELECT * WHERE { ?s ?p ?o }", "text/html")
+    assert b"Only the first 50 rows" in b
+
+
+def test_service_to_other_hosts_is_refused(server):
+    for q in ["SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+              "SELECT * WHERE { SERVICE SILENT <http://127.0.0.2:9/sparql> { ?s ?p ?o } }",
+              "PREFIX e: <http://example.org/> SELECT * WHERE { SERVICE e:sparql { ?s ?p ?o } }",
+              "SELECT * WHERE { VALUES ?e { <http://example.org/> } SERVICE ?e { ?s ?p ?o } }"]:
+        s, _, b = get(server, q)
+        assert s == 403, (q, b)
+        assert b"SERVICE" in b and b"refused" in b
+    # the endpoint itself is allowed (evaluated here)
+    s, _, b = get(server, f"SELECT ?l WHERE {{ SERVICE <{server.url}/sparql> {{ <{RES}model/bert> <http://www.w3.org/2000/01/rdf-schema#label> ?l }} }}")
+    assert s == 200, b
+    assert [r["l"].value for r in rows(b)] == ["BERT"]
+
+
+def test_no_cors_unless_asked(server):
+    s, h, _ = get(server, "ASK {}", None)
+    assert "access-control-allow-origin" not in h
+    s, h, _ = http("OPTIONS", f"{server.url}/sparql", headers={"Origin": "http://elsewhere.example",
+                                                               "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in h
+
+
+def test_etag_and_304(server):
+    s, h, b = get(server, SELECT_MODELS)
+    etag = h["etag"]
+    assert s == 200 and etag and h["cache-control"] == "no-cache"
+    s2, h2, b2 = http("GET", f"{server.url}/sparql?{urlencode({'query': SELECT_MODELS})}",
+                      headers={"If-None-Match": etag})
+    assert s2 == 304 and b2 == b"" and h2["etag"] == etag
+    s3, h3, _ = get(server, SELECT_MODELS, "text/csv")
+    assert h3["etag"] != etag
+    s4, h4, _ = get(server, "SELECT (NOW() AS ?t) WHERE {}")
+    assert "etag" not in h4 and h4["cache-control"] == "no-store"
+
+
+def test_timeout_is_an_error_not_a_cut_off_200(server):
+    t0 = time.monotonic()
+    s, h, b = get(server, SLOW)
+    took = time.monotonic() - t0
+    assert s == 503, b
+    assert b"limit of 2 s" in b
+    assert took < 2 + 3
+    assert "etag" not in h
+    # the worker was killed and replaced: the server answers at once
+    s, _, b = get(server, "ASK {}")
+    assert s == 200
+    health = json.loads(http("GET", f"{server.url}/health")[2])
+    assert health["workers"]["killed_on_timeout"] >= 1
+    assert len(health["workers"]["pids"]) == 2
+
+
+def test_health(server, store):
+    s, h, b = http("GET", f"{server.url}/health")
+    doc = json.loads(b)
+    assert s == 200 and doc["status"] == "ok"
+    assert doc["store_version"] == current_version(store).id
+    assert doc["triples"] == 234
+    assert doc["uptime_s"] >= 0 and doc["updates_enabled"] is False
+
+
+# -- CORS, updates and hot swap on a writable server ----------------------------------------------
+
+def test_cors_on_request(writable):
+    s, h, _ = http("GET", f"{writable.url}/sparql?query=ASK%7B%7D", headers={"Origin": "http://app.example"})
+    assert h["access-control-allow-origin"] == "*"
+    assert "X-LLMKG-Truncated" in h["access-control-expose-headers"]
+    s, h, _ = http("OPTIONS", f"{writable.url}/sparql",
+                   headers={"Origin": "http://app.example", "Access-Control-Request-Method": "POST",
+                            "Access-Control-Request-Headers": "authorization, content-type"})
+    assert s == 204
+    assert "POST" in h["access-control-allow-methods"]
+    assert "Authorization" in h["access-control-allow-headers"]
+
+
+def update(server, text, token="s3cret", **params):
+    headers = {"Content-Type": "application/sparql-update"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    qs = ("?" + urlencode(params)) if params else ""
+    return http("POST", f"{server.url}/sparql{qs}", text, headers)
+
+
+def version_of(server):
+    return json.loads(http("GET", f"{server.url}/health")[2])["store_version"]
+
+
+def test_updates_need_the_token(writable):
+    v0 = version_of(writable)
+    ins = f"INSERT DATA {{ GRAPH <{G}test> {{ <{RES}model/x> <http://www.w3.org/2000/01/rdf-schema#label> 'X' }} }}"
+    s, h, _ = update(writable, ins, token=None)
+    assert s == 401 and h["www-authenticate"].startswith("Bearer")
+    s, _, _ = update(writable, ins, token="wrong")
+    assert s == 403
+    assert version_of(writable) == v0
+    s, _, b = update(writable, "INSERT DATA { oops }")
+    assert s == 400
+    s, h, b = update(writable, ins)
+    assert s == 200, b
+    doc = json.loads(b)
+    assert doc["from"] == v0 and doc["store_version"] != v0 and doc["quads_after"] == doc["quads_before"] + 1
+    # the update is a new version, swapped in like a build
+    assert version_of(writable) == doc["store_version"]
+    assert current_version(writable.store_dir).meta["updated"]["from"] == v0
+    s, h, b = get(writable, f"ASK {{ <{RES}model/x> ?p 'X' }}")
+    assert json.loads(b)["boolean"] is True
+    assert h["x-llmkg-store-version"] == doc["store_version"]
+    # form-encoded updates work too
+    s, _, b = http("POST", f"{writable.url}/sparql",
+                   urlencode({"update": f"DELETE DATA {{ GRAPH <{G}test> {{ <{RES}model/x> "
+                                        "<http://www.w3.org/2000/01/rdf-schema#label> 'X' } }"}),
+                   {"Content-Type": "application/x-www-form-urlencoded", "Authorization": "Bearer s3cret"})
+    assert s == 200, b
+
+
+def test_update_dataset_parameters(writable):
+    u = (f"INSERT {{ GRAPH <{G}copies> {{ ?m a <http://example.org/Copied> }} }} "
+         "WHERE { ?m a <https://w3id.org/llmkg/ontology#Model> }")
+    s, _, b = update(writable, u, **{"using-graph-uri": G + "curated"})
+    assert s == 200, b
+    s, _, b = get(writable, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{G}copies> {{ ?m ?p ?o }} }}")
+    assert rows(b)[0]["n"].value == "9"
+    conflict = f"WITH <{G}curated> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}"
+    s, _, b = update(writable, conflict, **{"using-named-graph-uri": G + "curated"})
+    assert s == 400 and b"conflict" in b
+
+
+def test_hot_swap_after_a_rebuild(writable):
+    v_before = version_of(writable)
+    q = f"SELECT ?l WHERE {{ <{RES}model/new-model> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}"
+    s, h, b = get(writable, q)
+    assert rows(b) == [] and h["x-llmkg-store-version"] == v_before
+    extra = FIXTURE.read_bytes() + (
+        f"\n<{G}curated> {{ <{RES}model/new-model> a <https://w3id.org/llmkg/ontology#Model> ; "
+        "<http://www.w3.org/2000/01/rdf-schema#label> \"New Model\" . }\n").encode()
+    v_new = load_trig_store(writable.store_dir, extra)
+    s, h, b = get(writable, q)
+    assert [r["l"].value for r in rows(b)] == ["New Model"]
+    assert h["x-llmkg-store-version"] == v_new.id != v_before
+    assert json.loads(http("GET", f"{writable.url}/health")[2])["swaps"] >= 1
+    # a failed build changes nothing
+    def broken():
+        yield from parse(FIXTURE.read_bytes(), format=RdfFormat.TRIG)
+        raise RuntimeError("the build broke")
+    with pytest.raises(RuntimeError):
+        write_version(writable.store_dir, broken(), {"inputs_hash": "broken"})
+    s, h, b = get(writable, q)
+    assert [r["l"].value for r in rows(b)] == ["New Model"]
+    assert h["x-llmkg-store-version"] == v_new.id
