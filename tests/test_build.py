@@ -83,15 +83,148 @@ def test_the_small_data_conforms_and_builds(small):
 BAD_INPUTS = [
     # (file under data/, old text, new text, the one report line expected)
     ("models/gpt-1.yaml", "name: GPT-1\nsources:", 'name: "GPT-1\nsources:',
-     "data/models/gpt-1.yaml:15: Violation: YAML syntax error: while scanning a quoted scalar, "
+     "data/models/gpt-1.yaml:2: Violation: YAML syntax error: while scanning a quoted scalar, "
      "found unexpected end of stream"),
     ("models/gpt-1.yaml", "date created: '2018-06-01'", "date created: '2018-02-30'",
-     "data/models/gpt-1.yaml:10: Violation: date created: DATE_MESSAGE (value: '2018-02-30')"),
+     "data/models/gpt-1.yaml:9: Violation: date created: date created must be a date such as "
+     "2023-03-14, 2023-03 or Mar. 2023 (value: '2018-02-30')"),
     ("models/gpt-1.yaml", "    model family: GPT", "    model famly: GPT",
-     "data/models/gpt-1.yaml:9: Violation: model famly: unknown key in the awesome-llms "
+     "data/models/gpt-1.yaml:8: Violation: model famly: unknown key in the awesome-llms "
      "statements; did you mean 'model family'?"),
     ("models/gpt-1.yaml", "number of parameters: 117M", "number of parameters: -117M",
-     "data/models/gpt-1.yaml:13: Violation: number of parameters: NEGATIVE_MESSAGE"),
+     "data/models/gpt-1.yaml:12: Violation: number of parameters: number of parameters must not be "
+     "negative (value: '-117M')\n"
+     "data/models/gpt-1.yaml:13: Violation: maximum number of parameters (in million): maximum number "
+     "of parameters (in million) gives 117000000 parameters, but the largest count in number of "
+     "parameters is -117000000"),
     ("models/gpt-1.yaml", "organization: openai", "organization: open-ai",
-     "data/models/gpt-1.yaml:11: Violation: organization: DANGLING_MESSAGE (value: 'open-ai')"),
+     "data/models/gpt-1.yaml:10: Violation: organization: no organization with this id in "
+     "data/organizations/ (value: 'open-ai')"),
 ]
+
+
+@pytest.mark.parametrize("rel,old,new,expected", BAD_INPUTS, ids=[
+    "broken-yaml", "bad-date", "unknown-key", "negative-count", "dangling-org"])
+def test_bad_input_is_reported_at_its_line_and_refused_by_build(small, rel, old, new, expected):
+    code, out = run("build", "--data", "data", "--store", "store")
+    assert code == 0, out
+    store_before = sorted(p.name for p in (Path("store") / "versions").iterdir())
+    edit(small / rel, old, new)
+
+    code, out = run("validate", "--data", "data", "--severity", "violation")
+    lines = out.splitlines()
+    assert code == 1
+    assert lines[:-1] == expected.split("\n")
+    n = len(lines) - 1
+    assert lines[-1].startswith(f"does not conform: {n} violation{'s' if n > 1 else ''},")
+
+    code, out = run("build", "--data", "data", "--store", "store")
+    assert code == 1
+    assert out == (f"llmkg: error: {n} violation{'s' if n > 1 else ''} in data; the store was not "
+                   "changed (run 'llmkg validate' for the list)\n")
+    # the previous store is exactly as it was, and still answers
+    assert sorted(p.name for p in (Path("store") / "versions").iterdir()) == store_before
+    store, _v = open_read_only("store")
+    labels = [r["l"].value for r in store.query(
+        "SELECT ?l WHERE { <https://w3id.org/llmkg/resource/model/gpt-1> "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?l }", use_default_graph_as_union=True)]
+    assert labels == ["GPT-1"]
+
+
+def test_duplicate_id(small):
+    (small / "models" / "gpt-one.yaml").write_text("id: gpt-1\nname: GPT-1 again\n", encoding="utf-8")
+    code, out = run("validate", "--data", "data")
+    assert code == 1
+    assert out.splitlines()[:2] == [
+        "data/models/gpt-one.yaml:1: Violation: id: duplicate id 'gpt-1' (also in data/models/gpt-1.yaml:1)",
+        "data/models/gpt-one.yaml:1: Violation: id: id 'gpt-1' does not match the file name 'gpt-one.yaml'",
+    ]
+
+
+def test_validate_one_file_lists_only_its_problems(small):
+    edit(small / "models/gpt-1.yaml", "organization: openai", "organization: open-ai")
+    (small / "organizations" / "bad.yaml").write_text("id: bad\nname: Bad\nhompage: x\n", encoding="utf-8")
+    code, out = run("validate", "data/organizations/bad.yaml")
+    assert (code, out) == (1, "data/organizations/bad.yaml:3: Violation: hompage: unknown key; "
+                              "did you mean 'homepage'?\ndoes not conform: 1 violation, 0 warnings, 0 infos\n")
+
+
+def test_validate_formats(small):
+    edit(small / "models/gpt-1.yaml", "organization: openai", "organization: open-ai")
+    import json
+
+    code, out = run("validate", "--data", "data", "--format", "json")
+    doc = json.loads(out)
+    assert code == 1 and doc["conforms"] is False and doc["violations"] == 1
+    r = doc["results"][0]
+    assert (r["file"], r["line"], r["severity"], r["field"], r["focus"], r["component"]) == (
+        "data/models/gpt-1.yaml", 10, "Violation", "organization",
+        "https://w3id.org/llmkg/resource/model/gpt-1", "sh:ClassConstraintComponent")
+
+    code, out = run("validate", "--data", "data", "--format", "turtle")
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import SH
+
+    g = Graph().parse(data=out, format="turtle")
+    report = next(g.subjects(URIRef(SH.conforms), Literal(False)))
+    results = list(g.objects(report, SH.result))
+    assert code == 1 and len(results) == 1
+    assert g.value(results[0], SH.focusNode) == URIRef("https://w3id.org/llmkg/resource/model/gpt-1")
+    assert g.value(results[0], SH.sourceConstraintComponent) == SH.ClassConstraintComponent
+    assert g.value(results[0], SH.resultSeverity) == SH.Violation
+
+
+def test_usage_error_exits_2(small):
+    code, out = CliRunner().invoke(main, ["validate", "--format", "xml"]).exit_code, None
+    assert code == 2
+    result = CliRunner().invoke(main, ["validate", "--data", "nowhere"])
+    assert result.exit_code == 2
+    assert "nowhere" in result.output
+
+
+# --- the shipped data ------------------------------------------------------------------------
+
+def test_shipped_data_validates_with_its_real_warnings(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code, out = run("validate")
+    lines = out.splitlines()
+    assert code == 0, "\n".join(l for l in lines if ": Violation: " in l)
+    assert lines[-1].startswith("conforms: 0 violations, ")
+    assert ("data/models/gpt-4.yaml:28: Warning: number of parameters: the sources disagree on the "
+            "number of parameters: awesome-huge-models says '1.7T', awesome-llms says '170T'") in lines
+    assert ("data/models/gpt-2.yaml:35: Warning: access: the sources disagree on the access level: "
+            "awesome-huge-models says 'open' (open), awesome-llms says 'closed source' (closed)") in lines
+    assert "data/models/bard.yaml:4: Warning: date created: not given in this source" in lines
+
+
+def test_shipped_data_counts(real_store_dir):
+    store, v = open_read_only(real_store_dir)
+    c = v.meta["counts"]
+    assert (c["model"], c["paper"], c["organization"], c["reading-list"], c["source"]) == (140, 170, 45, 3, 5)
+
+    def count(q):
+        return int(next(iter(store.query(q, use_default_graph_as_union=True)))[0].value)
+
+    llmkg = "https://w3id.org/llmkg/ontology#"
+    per_source = {
+        src: count(f"SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE {{ GRAPH <https://w3id.org/llmkg/graph/{src}> "
+                   f"{{ ?m <{llmkg}nameInSource> ?x }} }}")
+        for src in ("awesome-llms", "awesome-huge-models")}
+    assert per_source == {"awesome-llms": 87, "awesome-huge-models": 93}
+    merged = count(f"""SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE {{
+        GRAPH <https://w3id.org/llmkg/graph/awesome-llms> {{ ?m <{llmkg}nameInSource> ?a }}
+        GRAPH <https://w3id.org/llmkg/graph/awesome-huge-models> {{ ?m <{llmkg}nameInSource> ?b }} }}""")
+    assert merged == 40
+    contributions = count("SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { GRAPH <https://w3id.org/llmkg/graph/awesome-llms> "
+                          "{ ?c a <http://orkg.org/orkg/class/Contribution> } }")
+    assert contributions == 87
+    entries = {
+        lst: count(f"SELECT (COUNT(?e) AS ?n) WHERE {{ <https://w3id.org/llmkg/resource/reading-list/{lst}> "
+                   f"<{llmkg}section>/<{llmkg}entry> ?e }}")
+        for lst in ("ai-practitioners-guide", "noteworthy-ai-papers-2023", "llm-paper-club")}
+    assert entries == {"ai-practitioners-guide": 15, "noteworthy-ai-papers-2023": 10, "llm-paper-club": 51}
+    # one model, both sources' statements: GPT-4's two parameter counts, each in its own graph
+    rows = sorted((r["g"].value.rsplit("/", 1)[-1], r["n"].value) for r in store.query(
+        f"SELECT ?g ?n WHERE {{ GRAPH ?g {{ <https://w3id.org/llmkg/resource/model/gpt-4> "
+        f"<{llmkg}maximumParameterCount> ?n }} }}"))
+    assert rows == [("awesome-huge-models", "1700000000000"), ("awesome-llms", "170000000000000")]

@@ -65,7 +65,7 @@ def test_broken_yaml_is_reported_with_its_line(data):
         sources: {}
     """)
     assert messages(load_records(data)) == [
-        "data/models/bad.yaml:4: Violation: YAML syntax error: while scanning a quoted scalar, "
+        "data/models/bad.yaml:2: Violation: YAML syntax error: while scanning a quoted scalar, "
         "found unexpected end of stream"]
 
 
@@ -170,7 +170,8 @@ def test_reading_list_sections_are_checked(data):
 
 
 def test_missing_data_dir_is_an_error(tmp_path):
-    from llmkg.errors import DataError
+    from llmkg.errors import DataError, LlmkgError
 
-    with pytest.raises(DataError, match="no data directory at"):
+    with pytest.raises(LlmkgError, match="no data directory at") as exc:
         load_records(tmp_path / "nope")
+    assert not isinstance(exc.value, DataError) and exc.value.exit_code == 2

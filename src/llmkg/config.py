@@ -13,11 +13,18 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent  # the checkout, fo
 
 
 def project_root() -> Path:
-    """The working directory when it holds a project (shapes/), else the checkout llmkg runs from."""
+    """The working directory when it holds a project (data/ or shapes/), else the checkout
+    llmkg runs from."""
     cwd = Path.cwd()
-    if (cwd / "shapes").is_dir() and (cwd / "ontology").is_dir():
+    if (cwd / "data").is_dir() or (cwd / "shapes").is_dir():
         return cwd
     return PACKAGE_ROOT
+
+
+def _own_or_packaged(root: Path, rel: str) -> Path:
+    """A project's own shapes/, ontology/ or queries/, else the ones llmkg ships."""
+    p = root / rel
+    return p if p.exists() else PACKAGE_ROOT / rel
 
 
 @dataclass(frozen=True)
@@ -35,8 +42,8 @@ class Paths:
         return cls(
             data=Path(data) if data else Path(os.environ.get("LLMKG_DATA", root / "data")),
             store=Path(store) if store else Path(os.environ.get("LLMKG_STORE", root / DEFAULT_STORE)),
-            shapes=root / "shapes",
-            ontology=root / "ontology" / "llmkg.ttl",
-            queries=root / "queries",
+            shapes=_own_or_packaged(root, "shapes"),
+            ontology=_own_or_packaged(root, "ontology/llmkg.ttl"),
+            queries=_own_or_packaged(root, "queries"),
             base=base or os.environ.get("LLMKG_BASE", DEFAULT_BASE),
         )

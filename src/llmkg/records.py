@@ -18,7 +18,7 @@ from typing import Any, Iterable
 import yaml
 
 from . import schema
-from .errors import DataError
+from .errors import DataError, LlmkgError
 
 try:  # the C loader is ~5x faster; fall back to pure Python where libyaml is missing
     from yaml import CSafeLoader as _Loader
@@ -142,6 +142,8 @@ def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int], list[Proble
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and "end of stream" in (exc.problem or ""):
+            mark = exc.context_mark  # an unterminated quote or bracket: point where it opened
         line = mark.line + 1 if mark else 1
         what = exc.problem or "invalid YAML"
         if exc.context:
@@ -323,7 +325,7 @@ def load_records(data_dir: str | os.PathLike, files: Iterable[Path] | None = Non
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
-        raise DataError(f"no data directory at {display_path(data_dir)}")
+        raise LlmkgError(f"no data directory at {display_path(data_dir)}")
     all_files = record_files(data_dir)
     wanted = all_files if files is None else [Path(f) for f in files]
     rs = RecordSet(data_dir)

@@ -28,17 +28,20 @@ SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 class Report:
     problems: list[Problem] = field(default_factory=list)
 
+    def _count(self, severity: str) -> int:
+        return sum(1 for p in self.sorted() if p.severity == severity)
+
     @property
     def violations(self) -> int:
-        return sum(1 for p in self.problems if p.severity == "Violation")
+        return self._count("Violation")
 
     @property
     def warnings(self) -> int:
-        return sum(1 for p in self.problems if p.severity == "Warning")
+        return self._count("Warning")
 
     @property
     def infos(self) -> int:
-        return sum(1 for p in self.problems if p.severity == "Info")
+        return self._count("Info")
 
     @property
     def conforms(self) -> bool:
@@ -49,8 +52,13 @@ class Report:
         return 0 if self.conforms else 1
 
     def sorted(self) -> list[Problem]:
-        return sorted(set(self.problems), key=lambda p: (p.file, p.line, SEVERITY_ORDER[p.severity],
-                                                         p.field, p.message))
+        """The problems in file and line order, each report line once (a negative count is one
+        problem to a curator, though SHACL finds it on the variant and on the maximum)."""
+        unique = {}
+        for p in self.problems:
+            unique.setdefault((p.file, p.line, p.severity, p.field, p.message), p)
+        return sorted(unique.values(), key=lambda p: (p.file, p.line, SEVERITY_ORDER[p.severity],
+                                                      p.field, p.message))
 
     def summary(self) -> str:
         def n(k, word):
@@ -394,7 +402,8 @@ def disagreements(rs: RecordSet, vocabularies) -> list[Problem]:
     """A Warning for every model fact on which two sources disagree (both sources, both values)."""
     out: list[Problem] = []
     describe = {
-        "number of parameters": lambda f: f"'{f.text}' ({_fmt_count(f.value)})",
+        "number of parameters": lambda f: f"'{f.text}'" + (
+            "" if _fmt_count(f.value) == f.text else f" ({_fmt_count(f.value)})"),
         "date created": lambda f: f"'{f.text}'",
         "access level": lambda f: f"'{f.text}' ({f.value})",
     }

@@ -18,12 +18,12 @@ import re
 import time
 from collections import OrderedDict
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from .. import queries as Q
 from ..errors import LlmkgError, QueryError, StoreError
 from ..store import Version, current_version
-from ..vocab import GRAPH, LLMKG, ONTOLOGY_IRI, PREFIXES
+from ..vocab import GRAPH, ONTOLOGY_IRI, PREFIXES
 from . import negotiate as N
 from . import pages
 from .config import ServerConfig
@@ -212,10 +212,12 @@ class App:
         self.started = time.time()
         self.version: Version | None = None
         self._link: str | None = None
+        self._link_path = str(cfg.store / "current")
         self._version_error: str | None = None
         self.swaps = 0
         self._registry: dict = {}
         self._registry_sig = None
+        self._registry_gen = 0
         self._registry_checked = 0.0
         self._registry_error: str | None = None
         self._info: dict[str, dict] = {}
@@ -237,9 +239,8 @@ class App:
     def current(self) -> Version:
         """The version to answer from: ``current``'s target, re-read on every request (one
         readlink); a version that cannot be read leaves the previous one serving."""
-        link = self.cfg.store / "current"
         try:
-            target = os.readlink(link)
+            target = os.readlink(self._link_path)
         except OSError:
             target = None
         if target is not None and target != self._link:
@@ -276,6 +277,7 @@ class App:
         if sig != self._registry_sig:
             try:
                 self._registry = Q.load_registry(d)
+                self._registry_gen += 1
                 self._registry_error = None
             except LlmkgError as exc:
                 self._registry_error = str(exc)
@@ -379,6 +381,21 @@ class App:
             return self.static(req, "favicon.svg")
         if path == "/health":
             return self.health(req)
+        if path.startswith(("/queries/", "/resource/", "/graph/", "/ontology")) or \
+                any(path.startswith(m) for m, _ in self.mounts):
+            v = self.current()
+            self.registry()   # a changed canned query is a new entry
+            fast = (v.id, self._registry_gen, "GET", req.raw_path, req.query_string, req.headers.get("accept"))
+            hit = self.cache.get(fast)
+            if hit is not None:
+                return self._revalidate(req, hit) or hit
+            resp = await self._route_get(req, path)
+            if resp.status == 200 and any(k == "ETag" for k, _ in resp.headers) and self.current().id == v.id:
+                self.cache.put(fast, resp)
+            return resp
+        return await self._route_get(req, path)
+
+    async def _route_get(self, req: Request, path: str) -> Response:
         if path in ("/queries", "/queries/"):
             return self.queries_list(req, "html")
         if path == "/queries.json":
@@ -464,15 +481,27 @@ class App:
         if req.method not in ("GET", "HEAD", "POST"):
             raise HTTPError(405, f"the SPARQL protocol uses GET or POST, not {req.method}",
                             [("Allow", "GET, HEAD, POST, OPTIONS")])
-        params = list(req.params)
-        direct_query = direct_update = None
+        # The fast path: the same request bytes for the same store version have the same
+        # answer, found without parsing anything (hits cost a dict lookup).
+        hdr = req.headers
         if req.method == "POST":
-            ctype = req.headers.get("content-type")
+            ctype = hdr.get("content-type")
             if not ctype:
                 raise HTTPError(400, "a POST needs a Content-Type: application/x-www-form-urlencoded, "
                                      "application/sparql-query or application/sparql-update")
-            mt, ctparams = media_type_of(ctype)
             body = await req.body(self.cfg.max_request_bytes)
+            fast = ("POST", ctype, body, req.query_string, hdr.get("accept"), hdr.get("host"))
+        else:
+            body = b""
+            fast = ("GET", req.query_string, hdr.get("accept"), hdr.get("host"))
+        v = self.current()
+        hit = self.cache.get((v.id, fast))
+        if hit is not None:
+            return self._revalidate(req, hit) or hit
+        params = list(req.params)
+        direct_query = direct_update = None
+        if req.method == "POST":
+            mt, ctparams = media_type_of(ctype)
             if mt == "application/x-www-form-urlencoded":
                 params += parse_params(body)
             elif mt in ("application/sparql-query", "application/sparql-update"):
@@ -508,7 +537,17 @@ class App:
                 raise HTTPError(400, "no query in the request ('query' parameter or an "
                                      "application/sparql-query body)")
             return await self.service_description(req)
-        return await self.query(req, qs[0], params)
+        return await self.query(req, qs[0], params, fast=(v.id, fast))
+
+    def _revalidate(self, req: Request, resp: Response) -> Response | None:
+        inm = req.headers.get("if-none-match")
+        if not inm or req.method not in ("GET", "HEAD"):
+            return None
+        for k, val in resp.headers:
+            if k == "ETag" and _etag_matches(inm, val):
+                return Response(304, b"", None, [h for h in resp.headers if h[0] in
+                                                 ("ETag", "Cache-Control", "Vary", "X-LLMKG-Store-Version")])
+        return None
 
     def _check_services(self, req: Request, sc) -> None:
         selfs = self.endpoint_urls(req)
@@ -518,7 +557,7 @@ class App:
                 raise HTTPError(403, f"SERVICE {what} is refused: this endpoint does not call other "
                                      f"endpoints (only SERVICE <{self.endpoint_url(req)}>, itself)")
 
-    async def query(self, req: Request, text: str, params: list[tuple[str, str]]) -> Response:
+    async def query(self, req: Request, text: str, params: list[tuple[str, str]], fast=None) -> Response:
         v = self.current()
         sc = scan(text)
         if sc.is_update:
@@ -527,16 +566,14 @@ class App:
         self._check_services(req, sc)
         if sc.services:
             text = strip_services(text, sc.service_spans)
-        fparam = req.param("format") if req.method != "POST" else ([v for k, v in params if k == "format"] or [None])[-1]
+        fparam = ([v for k, v in params if k == "format"] or [None])[-1]
         form = sc.form
         is_graph = form in ("CONSTRUCT", "DESCRIBE")
         allowed = (N.GRAPH_FORMATS if is_graph else N.RESULT_FORMATS) + ("html",)
-        if fparam:
-            fmt = N.format_param(fparam)
-            if fmt not in allowed:
-                raise HTTPError(400, f"format={fparam!r} does not fit a {form or 'SELECT'} query; "
-                                     f"use one of {', '.join(allowed)}")
-        else:
+        fmt = N.format_param(fparam) if fparam else None
+        if fmt is not None and fmt not in allowed:
+            fmt = (N.FOR_GRAPH if is_graph else N.FOR_RESULTS).get(fmt)
+        if fmt is None:   # no format= (or one that does not fit, as SPARQLWrapper may send): Accept
             accept = req.headers.get("accept")
             html_ok = accept is not None and "text/html" in accept
             fmt = N.choose(accept, N.offers_for(form, html=html_ok))
@@ -580,6 +617,8 @@ class App:
         resp = Response(200, body, ctype, headers)
         if not sc.volatile:
             self.cache.put(key, resp)
+            if fast is not None and fast[0] == v.id:
+                self.cache.put(fast, resp)
         return resp
 
     def _row_headers(self, val: dict) -> list[tuple[str, str]]:
@@ -911,4 +950,4 @@ def create_app(cfg: ServerConfig) -> App:
     return App(cfg)
 
 
-__all__ = ["App", "create_app", "HTTPError", "Response", "Request", "LLMKG", "urlencode"]
+__all__ = ["App", "create_app", "HTTPError", "Response", "Request"]

@@ -35,8 +35,11 @@ FORMAT_ALIASES = {
     "json": "json", "srj": "json", "xml": "xml", "srx": "xml", "csv": "csv", "tsv": "tsv",
     "turtle": "turtle", "ttl": "turtle", "ntriples": "ntriples", "nt": "ntriples",
     "n-triples": "ntriples", "jsonld": "jsonld", "json-ld": "jsonld", "rdfxml": "rdfxml",
-    "rdf": "rdfxml", "owl": "rdfxml", "html": "html",
+    "rdf": "rdfxml", "owl": "rdfxml", "rdf+xml": "rdfxml", "n3": "turtle", "html": "html",
 }
+# a result format asked for a graph, or the other way round: the nearest one
+FOR_GRAPH = {"json": "jsonld", "xml": "rdfxml"}
+FOR_RESULTS = {"jsonld": "json", "rdfxml": "xml"}
 RESULT_FORMATS = ("json", "xml", "csv", "tsv")
 GRAPH_FORMATS = ("turtle", "ntriples", "jsonld", "rdfxml")
 

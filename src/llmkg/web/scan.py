@@ -50,24 +50,34 @@ class Tok:
     start: int
 
 
-def tokens(text: str) -> list[Tok]:
-    """All tokens of ``text``, whitespace and comments included (they join back to it)."""
+def _raw_tokens(text: str, keep_blank: bool):
+    """(kind, value, start) tuples; the fast path of :func:`tokens` (no objects)."""
     out = []
+    append = out.append
     for m in _TOKEN_RE.finditer(text):
-        kind, value = m.lastgroup, m.group()
-        if kind == "word" and value.endswith(".") and not value.endswith("\\."):
-            stripped = value.rstrip(".")   # a trailing dot ends a triple
-            if stripped:
-                out.append(Tok(kind, stripped, m.start()))
-            for i in range(len(stripped), len(value)):
-                out.append(Tok("punct", ".", m.start() + i))
+        kind = m.lastgroup
+        if not keep_blank and (kind == "ws" or kind == "comment"):
             continue
-        out.append(Tok(kind, value, m.start()))
+        value = m.group()
+        if kind == "word" and value[-1] == "." and not value.endswith("\\."):
+            stripped = value.rstrip(".")   # a trailing dot ends a triple
+            start = m.start()
+            if stripped:
+                append((kind, stripped, start))
+            for i in range(len(stripped), len(value)):
+                append(("punct", ".", start + i))
+            continue
+        append((kind, value, m.start()))
     return out
 
 
+def tokens(text: str) -> list[Tok]:
+    """All tokens of ``text``, whitespace and comments included (they join back to it)."""
+    return [Tok(*t) for t in _raw_tokens(text, True)]
+
+
 def significant(text: str) -> list[Tok]:
-    return [t for t in tokens(text) if t.kind not in ("ws", "comment")]
+    return [Tok(*t) for t in _raw_tokens(text, False)]
 
 
 _UESC = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
@@ -91,8 +101,15 @@ class Scan:
     where_positions: list[int]       # offsets of the WHERE of DELETE/INSERT operations
 
 
+class _T(tuple):
+    __slots__ = ()
+    kind = property(lambda self: self[0])
+    value = property(lambda self: self[1])
+    start = property(lambda self: self[2])
+
+
 def scan(text: str) -> Scan:
-    toks = significant(text)
+    toks = [_T(t) for t in _raw_tokens(text, False)]
     prefixes: dict[str, str] = dict(PREFIXES)  # llmkg predefines its prefixes for queries
     base: str | None = None
     form = None

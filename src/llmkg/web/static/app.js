@@ -11,6 +11,7 @@
   var ONTO_NS = "https://w3id.org/llmkg/ontology#";
   var ONTO_IRI = "https://w3id.org/llmkg/ontology";
   var XSD = "http://www.w3.org/2001/XMLSchema#";
+  var QUIET = ["date", "gYear", "gYearMonth", "boolean", "dateTime"];
   var NUMERIC = ["integer", "decimal", "double", "float", "long", "int", "short", "nonNegativeInteger", "positiveInteger"];
 
   function $(id) { return document.getElementById(id); }
@@ -89,6 +90,8 @@
         if (isFinite(n) && Math.abs(n) >= 1e4) td.title = humanNumber(n);
       } else if (t["xml:lang"]) {
         td.appendChild(el("span", { "class": "muted" }, " @" + t["xml:lang"]));
+      } else if (t.datatype && QUIET.indexOf(t.datatype.slice(XSD.length)) >= 0 && t.datatype.indexOf(XSD) === 0) {
+        td.title = shortIri(t.datatype);
       } else if (t.datatype && t.datatype !== XSD + "string") {
         td.appendChild(el("span", { "class": "muted dt", title: t.datatype }, " " + shortIri(t.datatype)));
       }
