@@ -59,6 +59,7 @@ from typing import Any, Mapping, Sequence
 from pyoxigraph import (BlankNode, DefaultGraph, Literal, NamedNode, QueryBoolean, QueryResultsFormat,
                         QuerySolutions, QueryTriples, RdfFormat, Triple, Variable)
 
+from . import sparqlscan as _scan
 from .errors import LlmkgError, QueryError
 from .vocab import GRAPH, PREFIXES, XSD, shorten
 
@@ -358,51 +359,17 @@ def _parse_columns(value: str, err, lineno) -> list[tuple[str, str]]:
 
 
 # =========================================================================================
-# A small SPARQL lexer: enough to find the query form and the variables outside strings,
-# IRIs and comments (for the header checks and for render()).
+# The SPARQL tokenizer (llmkg.sparqlscan, shared with the web endpoint): the query form,
+# dataset clauses and the variables outside strings, IRIs and comments (for the header
+# checks, execute() and render()).
 # =========================================================================================
 
-@dataclass(frozen=True)
-class _Tok:
-    kind: str      # ws comment string iri var word punct
-    value: str
-    start: int
-
-
-_TOKEN_RE = re.compile(r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-              |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][\w\u00B7]+)
-  | (?P<word>\w[\w\-.:%\\\u00B7]*|@[A-Za-z0-9-]+|\^\^)
-  | (?P<punct>.)
-""", re.VERBOSE | re.DOTALL)
-
-
-def _tokens(text: str) -> list[_Tok]:
-    out = []
-    for m in _TOKEN_RE.finditer(text):
-        kind = m.lastgroup
-        value = m.group()
-        if kind == "word" and value.endswith(".") and not value.endswith("\\."):
-            # a trailing dot ends a triple, it is not part of a prefixed name
-            stripped = value.rstrip(".")
-            out.append(_Tok(kind, stripped, m.start()))
-            for i in range(len(stripped), len(value)):
-                out.append(_Tok("punct", ".", m.start() + i))
-            continue
-        out.append(_Tok(kind, value, m.start()))
-    return out
+_tokens = _scan.tokens
 
 
 def query_form(text: str) -> str | None:
     """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``: the first query keyword."""
-    for t in _tokens(text):
-        if t.kind == "word" and t.value.upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
-            return t.value.upper()
-    return None
+    return _scan.query_form(text)
 
 
 # =========================================================================================
@@ -671,39 +638,80 @@ def graph_term(g):
         raise QueryError(f"not a graph name: {g!r}") from None
 
 
+def _query_kwargs(sparql: str, substitutions, default_graph, named_graphs,
+                  use_default_graph_as_union: bool, prefixes, base_iri, has_dataset) -> dict:
+    """The keyword arguments of ``Store.query`` for :func:`execute`: the dataset rule, the
+    substitutions, the predefined prefixes and the base IRI."""
+    kwargs: dict[str, Any] = {}
+    dg = _graph_list(default_graph)
+    ng = _graph_list(named_graphs)
+    if dg is not None:
+        kwargs["default_graph"] = dg          # the caller's dataset wins over FROM
+        if ng is not None:
+            kwargs["named_graphs"] = ng
+    elif ng is not None:
+        # named graphs alone: an empty default graph (the SPARQL protocol's rule, and what
+        # FROM NAMED without FROM means)
+        kwargs["default_graph"] = []
+        kwargs["named_graphs"] = ng
+    elif use_default_graph_as_union:
+        # Oxigraph ignores the query's own FROM / FROM NAMED when this flag is set: the
+        # union is the default only for a query that names no dataset
+        if not (_scan.has_dataset(sparql) if has_dataset is None else has_dataset):
+            kwargs["use_default_graph_as_union"] = True
+    if substitutions:
+        kwargs["substitutions"] = dict(substitutions)
+    if prefixes:
+        # only those the text may use (Oxigraph checks every IRI it is given, per query)
+        used = {p: ns for p, ns in prefixes.items() if p + ":" in sparql}
+        if used:
+            kwargs["prefixes"] = used
+    if base_iri:
+        kwargs["base_iri"] = base_iri
+    return kwargs
+
+
+def _query_error(exc: Exception) -> QueryError:
+    if isinstance(exc, SyntaxError):
+        return QueryError(f"the query is not valid SPARQL: {exc}")
+    msg = str(exc)
+    if "SELECT projection" in msg:
+        msg += " (a parameter must be a variable the query returns)"
+    return QueryError(f"the query failed: {msg}")
+
+
 def execute(store, sparql: str, substitutions: Mapping[Variable, Term] | None = None, *,
             default_graph=None, named_graphs=None, use_default_graph_as_union: bool = True,
             timeout: float | None = None, max_rows: int | None = None,
             titles: Mapping[str, str] | None = None, keep_params: bool = False,
             hidden: Sequence[str] = (),
-            prefixes: Mapping[str, str] | None = PREFIXES) -> QueryResult:
+            prefixes: Mapping[str, str] | None = PREFIXES, base_iri: str | None = None,
+            form: str | None = None, has_dataset: bool | None = None) -> QueryResult:
     """Run ``sparql`` on a pyoxigraph ``Store`` and materialize the result.
 
     ``substitutions`` (from :func:`bind`) bind variables to terms with Oxigraph's
     substitution API; the query must return those variables (Oxigraph's rule), and they
     are left out of the result unless ``keep_params`` (so are the ``hidden`` variables,
-    e.g. a canned query's unbound optional parameters). ``default_graph`` (graph names, see
-    :func:`graph_term`) replaces the union of all graphs as the default graph;
-    ``named_graphs`` restricts ``GRAPH``. ``prefixes`` are predefined for the query
-    (ours by default; a query's own PREFIX declarations win). ``max_rows`` caps the rows
-    (``truncated`` is set); ``timeout`` in seconds raises :class:`QueryError`.
-    Syntax errors, unknown prefixes and substitution errors are :class:`QueryError`.
+    e.g. a canned query's unbound optional parameters).
+
+    The dataset: ``default_graph`` (graph names, see :func:`graph_term`) is the default
+    graph, whatever the query's ``FROM`` says; ``named_graphs`` alone restricts ``GRAPH``
+    and leaves the default graph empty (the SPARQL protocol's rule). Without either, the
+    query's own ``FROM``/``FROM NAMED`` decide; and when it has none either, the default
+    graph is the union of all graphs (``use_default_graph_as_union=False``: the store's
+    default graph).
+
+    ``prefixes`` are predefined for the query (ours by default; a query's own PREFIX
+    declarations win); ``base_iri`` resolves relative IRIs. ``max_rows`` caps the rows
+    (``truncated`` is set); ``timeout`` in seconds raises :class:`QueryError`. ``form``
+    and ``has_dataset``, when the caller already knows them (the web endpoint scans every
+    query), save tokenizing the text again. Syntax errors, unknown prefixes and
+    substitution errors are :class:`QueryError`.
     """
-    form = query_form(sparql) or "SELECT"
+    form = form or query_form(sparql) or "SELECT"
     subs = dict(substitutions or {})
-    kwargs: dict[str, Any] = {}
-    dg = _graph_list(default_graph)
-    if dg is not None:
-        kwargs["default_graph"] = dg
-    else:
-        kwargs["use_default_graph_as_union"] = use_default_graph_as_union
-    ng = _graph_list(named_graphs)
-    if ng is not None:
-        kwargs["named_graphs"] = ng
-    if subs:
-        kwargs["substitutions"] = subs
-    if prefixes:
-        kwargs["prefixes"] = dict(prefixes)
+    kwargs = _query_kwargs(sparql, subs, default_graph, named_graphs, use_default_graph_as_union,
+                           prefixes, base_iri, has_dataset)
     drop = () if keep_params else tuple(v.value for v in subs) + tuple(hidden)
     started = time.perf_counter()
 
@@ -711,19 +719,157 @@ def execute(store, sparql: str, substitutions: Mapping[Variable, Term] | None = 
         try:
             res = store.query(sparql, **kwargs)
             return _materialize(res, form, max_rows, deadline, drop)
-        except SyntaxError as exc:
-            raise QueryError(f"the query is not valid SPARQL: {exc}") from None
-        except (RuntimeError, ValueError) as exc:
-            msg = str(exc)
-            if "SELECT projection" in msg:
-                msg += " (a parameter must be a variable the query returns)"
-            raise QueryError(f"the query failed: {msg}") from None
+        except (SyntaxError, RuntimeError, ValueError) as exc:
+            raise _query_error(exc) from None
 
     result = _with_timeout(work, timeout)
     result.elapsed = time.perf_counter() - started
     if titles:
         result.titles = {k: v for k, v in titles.items() if k in result.variables}
     return result
+
+
+@dataclass
+class Serialized:
+    """A result already serialized (:func:`execute_serialized`): the body and what a caller
+    reports about it (rows or triples, truncation, time)."""
+
+    body: bytes
+    media_type: str
+    form: str
+    rows: int
+    truncated: bool = False
+    elapsed: float = 0.0
+
+
+_NATIVE_FORMATS = {"json": QueryResultsFormat.JSON, "xml": QueryResultsFormat.XML,
+                   "csv": QueryResultsFormat.CSV, "tsv": QueryResultsFormat.TSV}
+# A native serialization bigger than this is abandoned for the materializing path, which
+# stops at max_rows: a huge result never sits whole in memory.
+NATIVE_MAX_BYTES = 32 << 20
+_JSON_STRING_ENDS = tuple(a + b for a in (b'[{"', b',{"') for b in (b",", b"}", b"]", b":"))
+
+
+class _TooBig(Exception):
+    pass
+
+
+class _CappedBuffer:
+    __slots__ = ("parts", "size", "limit")
+
+    def __init__(self, limit: int):
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.limit = limit
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise _TooBig
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _count_rows(body: bytes, fmt: str) -> int:
+    """The solutions in a native serialization (exact: every format escapes what would
+    make the count ambiguous)."""
+    if fmt == "json":
+        # A solution object follows "[" or "," and starts with a variable name (or is {}).
+        # In a string, '"' is always escaped, so a '{"' there is the string's end and is
+        # followed by ',', '}', ']' or ':', which no variable name starts with.
+        if b"[{}" in body or b",{}" in body:   # an empty solution, or braces in a string
+            return len(json.loads(body)["results"]["bindings"])
+        n = body.count(b'[{"') + body.count(b',{"')
+        if n:
+            for end in _JSON_STRING_ENDS:
+                n -= body.count(end)
+        return n
+    if fmt == "xml":
+        return body.count(b"<result>")   # "<" is always escaped in text and attributes
+    if fmt == "tsv":
+        return body.count(b"\n") - 1     # TSV terms escape line breaks
+    if b'"' not in body:
+        return body.count(b"\r\n") - 1
+    import csv
+
+    return sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8"), newline=""))) - 1
+
+
+def _has_list(body: bytes, fmt: str) -> bool:
+    """Whether a value may hold the list separator (then :func:`execute` sorts it)."""
+    return (b"\\u001f" in body) if fmt == "json" else (LIST_SEPARATOR.encode() in body)
+
+
+_XML_DECL = b'<?xml version="1.0"?>'
+
+
+def _xml_lines(body: bytes) -> bytes:
+    """pyoxigraph's XML with a line break after the declaration and at the end (as llmkg
+    has always written it: a terminal prompt does not start on the last line)."""
+    if body.startswith(_XML_DECL):
+        return _XML_DECL + b"\n" + body[len(_XML_DECL):] + b"\n"
+    return body  # pragma: no cover
+
+
+def _with_header(body: bytes, fmt: str, head: bytes) -> bytes:
+    end = body.find(b"\r\n" if fmt == "csv" else b"\n")
+    return head + body[end:] if end >= 0 else head
+
+
+def execute_serialized(store, sparql: str, fmt: str,
+                       substitutions: Mapping[Variable, Term] | None = None, *,
+                       default_graph=None, named_graphs=None, use_default_graph_as_union: bool = True,
+                       timeout: float | None = None, max_rows: int | None = None,
+                       titles: Mapping[str, str] | None = None, keep_params: bool = False,
+                       hidden: Sequence[str] = (),
+                       prefixes: Mapping[str, str] | None = PREFIXES, base_iri: str | None = None,
+                       form: str | None = None, has_dataset: bool | None = None) -> Serialized:
+    """``serialize(execute(...), fmt)`` in one step, with the same bytes, and faster.
+
+    A SELECT result in ``json``, ``xml``, ``csv`` or ``tsv`` is written by pyoxigraph's own
+    serializer while the query is evaluated (no Python object per row) whenever that gives
+    the same bytes as :func:`serialize`: no parameter columns to leave out, no list cells
+    to sort, at most ``max_rows`` rows and no ``timeout`` (column titles are put in the
+    CSV/TSV header). Otherwise, and for the other forms and formats, the result is
+    materialized by :func:`execute` and written by :func:`serialize`. The arguments are
+    those of :func:`execute`.
+    """
+    form = form or query_form(sparql) or "SELECT"
+    subs = dict(substitutions or {})
+    drop = () if keep_params else tuple(v.value for v in subs) + tuple(hidden)
+    native = _NATIVE_FORMATS.get(fmt) if form == "SELECT" and timeout is None and not drop else None
+    if native is not None:
+        started = time.perf_counter()
+        kwargs = _query_kwargs(sparql, subs, default_graph, named_graphs, use_default_graph_as_union,
+                               prefixes, base_iri, has_dataset)
+        out = _CappedBuffer(NATIVE_MAX_BYTES)
+        try:
+            store.query(sparql, **kwargs).serialize(out, format=native)
+            body = b"".join(out.parts)
+        except _TooBig:
+            body = None
+        except (SyntaxError, RuntimeError, ValueError) as exc:
+            raise _query_error(exc) from None
+        if body is not None:
+            n = _count_rows(body, fmt)
+            if (max_rows is None or n <= max_rows) and not _has_list(body, fmt):
+                if fmt == "xml":
+                    body = _xml_lines(body)
+                elif titles and fmt in ("csv", "tsv"):
+                    variables = _header_variables(body, fmt)
+                    shown = {k: v for k, v in titles.items() if k in variables}
+                    if shown:
+                        body = _with_header(body, fmt, _header_line(variables, shown, fmt))
+                return Serialized(body, MEDIA_TYPES[fmt], form, n, False, time.perf_counter() - started)
+    result = execute(store, sparql, subs, default_graph=default_graph, named_graphs=named_graphs,
+                     use_default_graph_as_union=use_default_graph_as_union, timeout=timeout,
+                     max_rows=max_rows, titles=titles, keep_params=keep_params, hidden=hidden,
+                     prefixes=prefixes, base_iri=base_iri, form=form, has_dataset=has_dataset)
+    body, media_type = serialize(result, fmt)
+    return Serialized(body, media_type, result.form, len(result), result.truncated, result.elapsed)
 
 
 def run(store, query: CannedQuery, raw: Mapping[str, str] | None = None, **kwargs) -> QueryResult:
@@ -959,24 +1105,21 @@ def serialize(result: QueryResult, fmt: str, *, prefixes: Mapping[str, str] | No
         return _serialize_boolean(bool(result.boolean), fmt), MEDIA_TYPES[fmt]
     if fmt == "json":
         return _w3c_json(result), MEDIA_TYPES[fmt]
-    if fmt == "xml":
-        return _w3c_xml(result), MEDIA_TYPES[fmt]
-    if fmt == "csv":
-        return _csv(result), MEDIA_TYPES[fmt]
-    if fmt == "tsv":
-        return _tsv(result), MEDIA_TYPES[fmt]
+    if fmt in ("xml", "csv", "tsv"):
+        return _via_native(result, fmt), MEDIA_TYPES[fmt]
     if fmt == "markdown":
         return _markdown(result, prefixes), MEDIA_TYPES[fmt]
     return _table(result, prefixes, max_width), MEDIA_TYPES[fmt]
 
 
 def _serialize_boolean(b: bool, fmt: str) -> bytes:
-    if fmt == "json":
-        return json.dumps({"head": {}, "boolean": b}).encode()
+    word = "true" if b else "false"
+    if fmt == "json":   # the bytes of pyoxigraph's own serializers
+        return f'{{"head":{{}},"boolean":{word}}}'.encode()
     if fmt == "xml":
         return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-                f'<head></head><boolean>{"true" if b else "false"}</boolean></sparql>\n').encode()
-    return b"true\n" if b else b"false\n"
+                f'<head></head><boolean>{word}</boolean></sparql>\n').encode()
+    return (word + "\n").encode()   # table, csv, tsv, markdown: a line
 
 
 def _serialize_graph(triples: list[Triple], fmt: str, prefixes: dict) -> bytes:
@@ -1037,78 +1180,45 @@ def _w3c_term(t) -> dict:
 
 
 def _w3c_json(result: QueryResult) -> bytes:
+    """W3C SPARQL JSON, byte for byte what pyoxigraph's serializer writes (compact)."""
     bindings = [{v: _w3c_term(t) for v, t in zip(result.variables, row) if t is not None}
                 for row in result.rows]
     doc = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
-    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _xml_escape(s: str) -> str:
-    return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+def _via_native(result: QueryResult, fmt: str) -> bytes:
+    """XML, CSV or TSV of a materialized result, written by pyoxigraph's own serializer
+    (from our JSON): the same bytes as a result serialized while it is evaluated
+    (:func:`execute_serialized`), with the column titles in the CSV/TSV header."""
+    from pyoxigraph import parse_query_results
+
+    body = parse_query_results(_w3c_json(result), format=QueryResultsFormat.JSON) \
+        .serialize(format=_NATIVE_FORMATS[fmt])
+    if fmt == "xml":
+        return _xml_lines(body)
+    if result.titles:
+        body = _with_header(body, fmt, _header_line(result.variables, result.titles, fmt))
+    return body
 
 
-def _w3c_xml(result: QueryResult) -> bytes:
-    out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
-           "<head>"]
-    out += [f'<variable name="{_xml_escape(v)}"/>' for v in result.variables]
-    out.append("</head><results>")
-
-    def term_xml(t) -> str:
-        if isinstance(t, NamedNode):
-            return f"<uri>{_xml_escape(t.value)}</uri>"
-        if isinstance(t, BlankNode):
-            return f"<bnode>{_xml_escape(t.value)}</bnode>"
-        if isinstance(t, Literal):
-            if t.language:
-                return f'<literal xml:lang="{_xml_escape(t.language)}">{_xml_escape(t.value)}</literal>'
-            if t.datatype.value != XSD + "string":
-                return f'<literal datatype="{_xml_escape(t.datatype.value)}">{_xml_escape(t.value)}</literal>'
-            return f"<literal>{_xml_escape(t.value)}</literal>"
-        if isinstance(t, Triple):
-            return ("<triple>" + "".join(f"<{k}>{term_xml(x)}</{k}>" for k, x in
-                                         (("subject", t.subject), ("predicate", t.predicate),
-                                          ("object", t.object))) + "</triple>")
-        raise TypeError(t)  # pragma: no cover
-
-    for row in result.rows:
-        out.append("<result>")
-        for v, t in zip(result.variables, row):
-            if t is not None:
-                out.append(f'<binding name="{_xml_escape(v)}">{term_xml(t)}</binding>')
-        out.append("</result>")
-    out.append("</results></sparql>\n")
-    return "".join(out).encode("utf-8")
+def _header_variables(body: bytes, fmt: str) -> list[str]:
+    line = body.split(b"\r\n" if fmt == "csv" else b"\n", 1)[0].decode("utf-8")
+    if not line:
+        return []
+    return line.split(",") if fmt == "csv" else [v[1:] for v in line.split("\t")]
 
 
-def _csv(result: QueryResult) -> bytes:
+def _header_line(variables: Sequence[str], titles: Mapping[str, str], fmt: str) -> bytes:
+    """The CSV header (column titles, RFC 4180 quoting) or the TSV header (titles, ``?var``
+    where a column has none), without the line break."""
+    if fmt == "tsv":
+        return "\t".join(titles.get(v, "?" + v).replace("\t", " ") for v in variables).encode("utf-8")
     import csv
 
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(result.column_titles())
-    for row in result.rows:
-        w.writerow([term_text(t, short=False) for t in row])
+    csv.writer(buf, lineterminator="").writerow([titles.get(v, v) for v in variables])
     return buf.getvalue().encode("utf-8")
-
-
-def _tsv_term(t) -> str:
-    if t is None:
-        return ""
-    if isinstance(t, Literal) and t.datatype.value == XSD + "integer" and re.fullmatch(r"[+-]?\d+", t.value):
-        return t.value
-    if isinstance(t, Literal) and t.datatype.value == XSD + "string" and not t.language:
-        return '"' + t.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") \
-            .replace("\r", "\\r").replace("\t", "\\t") + '"'
-    return str(t).replace("\t", "\\t")
-
-
-def _tsv(result: QueryResult) -> bytes:
-    head = [result.titles.get(v, "?" + v) for v in result.variables]
-    lines = ["\t".join(h.replace("\t", " ") for h in head)]
-    for row in result.rows:
-        lines.append("\t".join(_tsv_term(t) for t in row))
-    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def _cell(t, prefixes, max_width=None) -> str:

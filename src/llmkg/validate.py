@@ -325,44 +325,166 @@ def _results(results_graph):
 
 def run_shacl(mapped: MappedGraph, rs: RecordSet, shapes_dir: Path, data_dir: Path,
               today: _dt.date | None = None) -> list[Problem]:
+    """pySHACL on the mapped quads, once per source graph (graph:curated + graph:<source>)."""
     import pyshacl
-    from rdflib import Graph, Literal as RLiteral
 
     shapes = load_shapes(shapes_dir, today)
     by_graph = mapped.by_graph()
     curated = by_graph.get(CURATED_GRAPH, [])
     locator = Locator(rs, mapped.base, data_dir)
+    graph_ids = source_graph_ids(by_graph)
+
+    def runs():
+        for sid in graph_ids:
+            data = to_rdflib(curated)
+            if sid is not None:
+                to_rdflib(by_graph.get(GRAPH + sid, []), data)
+            _conforms, results_graph, _text = pyshacl.validate(
+                data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
+                abort_on_first=False, meta_shacl=False)
+            yield sid, _results(results_graph)
+
+    return results_to_problems(
+        runs(), locator,
+        lambda sid, focus: sid is not None and _subject_in(by_graph.get(GRAPH + sid, []), focus))
+
+
+def source_graph_ids(graph_names: Iterable[str]) -> list:
+    """The source graphs validation runs on, sorted (``[None]``: graph:curated alone)."""
+    ids = sorted(g[len(GRAPH):] for g in graph_names if g.startswith(GRAPH) and g != CURATED_GRAPH
+                 and g[len(GRAPH):] != "ontology")
+    return ids or [None]
+
+
+def results_to_problems(runs, locator: "Locator", in_source) -> list[Problem]:
+    """SHACL results of each run (source id, results in the form of :func:`_results`) as
+    Problems at their file:line. A result found by several runs is reported once, by the
+    first (source graphs in sorted order)."""
     problems: list[Problem] = []
     seen: set = set()
-    graph_ids = sorted(g[len(GRAPH):] for g in by_graph if g.startswith(GRAPH) and g != CURATED_GRAPH
-                       and g[len(GRAPH):] != "ontology")
-    if not graph_ids:
-        graph_ids = [None]
-    for sid in graph_ids:
-        data = to_rdflib(curated)
-        if sid is not None:
-            to_rdflib(by_graph.get(GRAPH + sid, []), data)
-        conforms, results_graph, _text = pyshacl.validate(
-            data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
-            abort_on_first=False, meta_shacl=False)
-        for r in _results(results_graph):
+    for sid, results in runs:
+        for r in results:
             focus = str(r["focus"])
             key = (focus, r["path"], str(r["value"]), str(r["component"]), r["severity"], str(r["shape"]))
             if key in seen:
                 continue
             seen.add(key)
-            in_source = sid is not None and _subject_in(by_graph.get(GRAPH + sid, []), focus)
-            file, line, fld, original = locator.locate(focus, r["path"], r["value"],
-                                                       sid if in_source else None)
-            msg = r["message"] or "constraint not met"
-            shown = original if original is not None else _short_value(r["value"])
-            if shown is not None and shown not in msg:
-                msg = f"{msg} (value: '{shown}')"
-            if fld and msg.startswith(fld + ": "):  # the report line names the field already
-                msg = msg[len(fld) + 2:]
-            problems.append(Problem(file, line, r["severity"], fld, msg, focus,
-                                    shorten(str(r["component"])) if r["component"] else ""))
+            problems.append(locate_result(r, locator, sid if in_source(sid, focus) else None))
     return problems
+
+
+def locate_result(r: dict, locator: "Locator", source: str | None) -> Problem:
+    focus = str(r["focus"])
+    file, line, fld, original = locator.locate(focus, r["path"], r["value"], source)
+    msg = r["message"] or "constraint not met"
+    shown = original if original is not None else _short_value(r["value"])
+    if shown is not None and shown not in msg:
+        msg = f"{msg} (value: '{shown}')"
+    if fld and msg.startswith(fld + ": "):  # the report line names the field already
+        msg = msg[len(fld) + 2:]
+    return Problem(file, line, r["severity"], fld, msg, focus,
+                   shorten(str(r["component"])) if r["component"] else "")
+
+
+# --- running on a store (the build's, or a temporary one) -----------------------------------
+
+ENGINES = ("fast", "pyshacl")
+
+
+def store_graph_ids(store) -> list:
+    return source_graph_ids(g.value for g in store.named_graphs())
+
+
+def _store_rdflib(store, graphs: list[str]):
+    """The union of ``graphs`` of a pyoxigraph store as one rdflib Graph (what pySHACL gets)."""
+    from pyoxigraph import NamedNode
+
+    g = None
+    for name in graphs:
+        g = to_rdflib(store.quads_for_pattern(None, None, None, NamedNode(name)), g)
+    if g is None:
+        from rdflib import Graph
+        g = Graph()
+    return g
+
+
+def _pyshacl_runs(store, graph_ids: list, shapes):
+    import pyshacl
+
+    for sid in graph_ids:
+        data = _store_rdflib(store, [CURATED_GRAPH] + ([GRAPH + sid] if sid is not None else []))
+        _conforms, results_graph, _text = pyshacl.validate(
+            data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
+            abort_on_first=False, meta_shacl=False)
+        yield sid, list(_results(results_graph))
+
+
+def shapes_only(shapes, keep: set):
+    """A copy of the shapes graph in which only the top-level shapes ``keep`` have targets."""
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import RDF, RDFS
+
+    sh = lambda local: URIRef(SH + local)  # noqa: E731
+    out = Graph()
+    for prefix, ns in shapes.namespaces():
+        out.bind(prefix, ns, override=True)
+    targets = {sh("targetClass"), sh("targetNode"), sh("targetSubjectsOf"), sh("targetObjectsOf"),
+               sh("target")}
+    for t in shapes:
+        s, p, o = t
+        if s not in keep and (p in targets or (p == RDF.type and o == RDFS.Class)):
+            continue
+        out.add(t)
+    return out
+
+
+def engine_runs(store, shapes, engine: str = "fast", graph_ids: list | None = None,
+                restrict=None, validator=None):
+    """Per source graph, the SHACL results (dicts as :func:`_results` gives) of ``engine``."""
+    graph_ids = store_graph_ids(store) if graph_ids is None else graph_ids
+    if engine == "pyshacl":
+        return list(_pyshacl_runs(store, graph_ids, shapes))
+    if engine != "fast":
+        raise ValueError(f"unknown validation engine {engine!r} (fast or pyshacl)")
+    from .fastshacl import FastValidator
+
+    fv = validator or FastValidator(shapes)
+    fast = fv.results(store, graph_ids, CURATED_GRAPH, GRAPH, restrict=restrict)
+    slow: dict = {}
+    if fv.fallbacks:
+        sub = shapes_only(shapes, {n for n, _why in fv.fallbacks})
+        slow = dict(_pyshacl_runs(store, graph_ids, sub))
+        if restrict is not None:
+            keep = set(restrict)
+            slow = {sid: [r for r in rs if str(r["focus"]) in keep] for sid, rs in slow.items()}
+    return [(sid, [r.as_dict() for r in fast.get(sid, [])] + slow.get(sid, [])) for sid in graph_ids]
+
+
+def store_subject_in(store):
+    """``in_source(sid, focus)`` for :func:`results_to_problems`, asking the store."""
+    from pyoxigraph import NamedNode
+
+    cache: dict = {}
+
+    def in_source(sid, focus):
+        if sid is None:
+            return False
+        key = (sid, focus)
+        hit = cache.get(key)
+        if hit is None:
+            hit = next(iter(store.quads_for_pattern(NamedNode(focus), None, None, NamedNode(GRAPH + sid))),
+                       None) is not None
+            cache[key] = hit
+        return hit
+    return in_source
+
+
+def run_shacl_store(store, locator: "Locator", shapes_dir: Path, today: _dt.date | None = None,
+                    engine: str = "fast") -> list[Problem]:
+    """SHACL validation of the quads in a pyoxigraph store, per source graph, as Problems."""
+    shapes = load_shapes(shapes_dir, today)
+    runs = engine_runs(store, shapes, engine)
+    return results_to_problems(runs, locator, store_subject_in(store))
 
 
 _subject_cache: dict[int, set] = {}

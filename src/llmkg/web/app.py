@@ -585,10 +585,8 @@ class App:
                 fmt = ("rdfxml" if xml else "turtle") if is_graph else ("xml" if xml else "json")
         dg = [v_ for k, v_ in params if k == "default-graph-uri"]
         ng = [v_ for k, v_ in params if k == "named-graph-uri"]
-        union = not (dg or ng) and not sc.has_dataset
         endpoint = self.endpoint_url(req)
-        prefix = f"BASE <{endpoint}> "
-        key = Q.cache_key(v.id, text, None, fmt=fmt, dg=dg, ng=ng, union=union, base=endpoint,
+        key = Q.cache_key(v.id, text, None, fmt=fmt, dg=dg, ng=ng, base=endpoint,
                           max_rows=self.cfg.max_rows, kind="sparql")
         etag = f'W/"{key[:32]}"'
         if not sc.volatile:
@@ -598,14 +596,18 @@ class App:
             hit = self.cache.get(key)
             if hit is not None:
                 return hit
-        job = {"kind": "query", "db": str(v.db), "sparql": prefix + text, "formats": [fmt],
-               "default_graph": dg if (dg or ng) else None, "named_graphs": ng if (dg or ng) else None,
-               "union": union, "max_rows": self.cfg.max_rows, "base": self.cfg.base}
+        # The dataset: the protocol's default-graph-uri / named-graph-uri (either one: the
+        # other is empty) win over the query's FROM / FROM NAMED, which win over the union
+        # of all graphs (llmkg.queries.execute applies the last two rules).
+        given = bool(dg or ng)
+        job = {"kind": "query", "db": str(v.db), "sparql": text, "formats": [fmt],
+               "default_graph": dg if given else None, "named_graphs": ng if given else None,
+               "base_iri": endpoint,
+               "form": form, "has_dataset": sc.has_dataset, "max_rows": self.cfg.max_rows,
+               "base": self.cfg.base}
         try:
             val = await self.run_job(job)
         except HTTPError as exc:
-            exc.message = re.sub(r"error at 1:(\d+)", lambda m: f"error at 1:{max(1, int(m.group(1)) - len(prefix))}",
-                                 exc.message)
             if fmt == "html" and exc.status == 400:
                 page = pages.sparql_html_page(text, None, None, exc.message, v.id)
                 return Response(400, page.encode(), "text/html; charset=utf-8", [("Cache-Control", "no-store")])

@@ -80,13 +80,15 @@ def job_query(job) -> dict:
     from .. import queries
 
     store = open_db(job["db"])
-    result = queries.execute(
-        store, job["sparql"],
-        default_graph=_terms(job.get("default_graph")),
-        named_graphs=_terms(job.get("named_graphs")),
-        use_default_graph_as_union=job.get("union", True),
-        max_rows=job.get("max_rows"))
-    return _render(result, job["formats"], job)
+    kw = dict(default_graph=_terms(job.get("default_graph")), named_graphs=_terms(job.get("named_graphs")),
+              max_rows=job.get("max_rows"), base_iri=job.get("base_iri"), form=job.get("form"),
+              has_dataset=job.get("has_dataset"))
+    formats = job["formats"]
+    if len(formats) == 1 and formats[0] != "html":
+        out = queries.execute_serialized(store, job["sparql"], formats[0], **kw)
+        return {"form": out.form, "rows": out.rows, "truncated": out.truncated, "elapsed": out.elapsed,
+                "bodies": {formats[0]: (out.body, out.media_type)}}
+    return _render(queries.execute(store, job["sparql"], **kw), formats, job)
 
 
 def job_canned(job) -> dict:

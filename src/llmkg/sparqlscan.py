@@ -1,0 +1,250 @@
+"""A SPARQL tokenizer, and the checks made on a query's text before it reaches Oxigraph.
+
+It is not a parser: it splits the text into tokens the way the SPARQL grammar's terminals
+do (strings, IRIs, comments, variables, prefixed names, keywords, punctuation), so that a
+keyword inside a string, an IRI or a comment is never mistaken for one. That is enough for:
+
+* the query form (``SELECT``/``ASK``/``CONSTRUCT``/``DESCRIBE``): :func:`query_form`, and
+  the endpoint's negotiation of a format before anything runs;
+* a dataset clause (``FROM``/``FROM NAMED``), which decides the default graph:
+  :func:`has_dataset` (:func:`llmkg.queries.execute` uses the union of all graphs only
+  when the query has none and the caller names no graphs);
+* ``SERVICE`` clauses: the IRI each one calls, with ``PREFIX``/``BASE`` and ``\\u``
+  escapes resolved, so that the endpoint refuses calls to other hosts (Oxigraph would
+  make them);
+* functions whose value changes on each call (``NOW()``, ``RAND()``...): such results are
+  not cached;
+* for updates, ``USING``/``WITH`` (a conflict with ``using-graph-uri``) and where to add
+  ``USING`` clauses for the protocol's dataset parameters;
+* the variables of a query and :func:`llmkg.queries.render`'s rewriting of bound ones.
+
+Oxigraph does not process ``\\u`` escapes outside strings and IRIs (a query that uses one
+there is a syntax error), so a keyword cannot hide behind an escape.
+
+Shared by :mod:`llmkg.queries` (the CLI) and :mod:`llmkg.web` (the endpoint); it imports
+only the standard library and :mod:`llmkg.vocab`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from .vocab import PREFIXES
+
+_TOKEN_RE = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n]*)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+              |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
+  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]+)
+  | (?P<word>[A-Za-z0-9_\u00C0-\U000EFFFF][A-Za-z0-9_\-.:%\\\u00B7\u00C0-\U000EFFFF]*|:[A-Za-z0-9_\-.:%\\\u00B7\u00C0-\U000EFFFF]*|\^\^|@[A-Za-z0-9-]+)
+  | (?P<punct>.)
+""", re.VERBOSE | re.DOTALL)
+
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD")
+VOLATILE = ("NOW", "RAND", "UUID", "STRUUID", "BNODE")
+
+
+@dataclass(frozen=True)
+class Tok:
+    kind: str      # ws comment string iri var word punct
+    value: str
+    start: int
+
+
+def _raw_tokens(text: str, keep_blank: bool):
+    """(kind, value, start) tuples; the fast path of :func:`tokens` (no objects)."""
+    out = []
+    append = out.append
+    for m in _TOKEN_RE.finditer(text):
+        kind = m.lastgroup
+        if not keep_blank and (kind == "ws" or kind == "comment"):
+            continue
+        value = m.group()
+        if kind == "word" and value[-1] == "." and not value.endswith("\\."):
+            stripped = value.rstrip(".")   # a trailing dot ends a triple
+            start = m.start()
+            if stripped:
+                append((kind, stripped, start))
+            for i in range(len(stripped), len(value)):
+                append(("punct", ".", start + i))
+            continue
+        append((kind, value, m.start()))
+    return out
+
+
+def tokens(text: str) -> list[Tok]:
+    """All tokens of ``text``, whitespace and comments included (they join back to it)."""
+    return [Tok(*t) for t in _raw_tokens(text, True)]
+
+
+def significant(text: str) -> list[Tok]:
+    """The tokens of ``text`` without whitespace and comments."""
+    return [Tok(*t) for t in _raw_tokens(text, False)]
+
+
+def query_form(text: str) -> str | None:
+    """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``: the first query keyword (None:
+    none, e.g. an update)."""
+    for kind, value, _start in _raw_tokens(text, False):
+        if kind == "word":
+            up = value.upper()
+            if up in QUERY_FORMS:
+                return up
+    return None
+
+
+def has_dataset(text: str) -> bool:
+    """Whether the query has a dataset clause (``FROM <g>`` or ``FROM NAMED <g>``).
+
+    ``FROM`` is a keyword only: in a string, an IRI, a comment, a variable (``?from``) or a
+    prefixed name (``from:x``) it is not one. SPARQL allows dataset clauses only in the
+    outer query, so any ``FROM`` keyword is one.
+    """
+    if "from" not in text.lower():   # the common case, without tokenizing
+        return False
+    for kind, value, _start in _raw_tokens(text, False):
+        if kind == "word" and value.upper() == "FROM":
+            return True
+    return False
+
+
+_UESC = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _unescape_iri(s: str) -> str:
+    return _UESC.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), s)
+
+
+@dataclass
+class Scan:
+    """What the endpoint needs to know about a request's SPARQL text."""
+
+    form: str | None                 # SELECT ASK CONSTRUCT DESCRIBE, or None
+    is_update: bool                  # the first keyword after the prologue is an update one
+    has_dataset: bool                # FROM / FROM NAMED
+    volatile: bool                   # NOW() RAND() UUID() STRUUID() BNODE()
+    services: list[str | None]       # the IRI of each SERVICE; None = a variable or unreadable
+    service_spans: list[tuple[int, int]]  # [start, end) of "SERVICE [SILENT] <iri>" in the text
+    has_using: bool                  # USING / USING NAMED / WITH (updates)
+    where_positions: list[int]       # offsets of the WHERE of DELETE/INSERT operations
+
+
+class _T(tuple):
+    __slots__ = ()
+    kind = property(lambda self: self[0])
+    value = property(lambda self: self[1])
+    start = property(lambda self: self[2])
+
+
+def scan(text: str) -> Scan:
+    toks = [_T(t) for t in _raw_tokens(text, False)]
+    prefixes: dict[str, str] = dict(PREFIXES)  # llmkg predefines its prefixes for queries
+    base: str | None = None
+    form = None
+    first_kw = None
+    has_dataset = has_using = volatile = False
+    services: list[str | None] = []
+    spans: list[tuple[int, int]] = []
+    wheres: list[int] = []
+    depth = 0
+    op_has_template = False   # inside an update operation, after DELETE/INSERT {...}
+    n = len(toks)
+    i = 0
+    while i < n:
+        t = toks[i]
+        up = t.value.upper() if t.kind == "word" else ""
+        if t.kind == "punct":
+            if t.value == "{":
+                depth += 1
+            elif t.value == "}":
+                depth -= 1
+            elif t.value == ";" and depth == 0:
+                op_has_template = False
+        elif t.kind == "word":
+            if up == "PREFIX" and i + 2 < n and toks[i + 2].kind == "iri":
+                name = toks[i + 1].value
+                if name.endswith(":"):
+                    iri = _unescape_iri(toks[i + 2].value[1:-1])
+                    prefixes[name[:-1]] = urljoin(base, iri) if base else iri
+                i += 3
+                continue
+            if up == "BASE" and i + 1 < n and toks[i + 1].kind == "iri":
+                iri = _unescape_iri(toks[i + 1].value[1:-1])
+                base = urljoin(base, iri) if base else iri
+                i += 2
+                continue
+            if first_kw is None and (up in QUERY_FORMS or up in UPDATE_KEYWORDS or up == "WITH"):
+                first_kw = up
+            if form is None and up in QUERY_FORMS:
+                form = up
+            if up == "FROM":
+                has_dataset = True
+            elif up in ("USING", "WITH"):
+                has_using = True
+            elif up in VOLATILE and i + 1 < n and toks[i + 1].value == "(":
+                volatile = True
+            elif up in ("DELETE", "INSERT") and depth == 0:
+                op_has_template = True
+            elif up == "WHERE" and depth == 0 and op_has_template:
+                prev = toks[i - 1].value.upper() if i else ""
+                if prev not in ("DELETE", "INSERT"):   # DELETE WHERE takes no USING
+                    wheres.append(t.start)
+            elif up == "SERVICE":
+                j = i + 1
+                if j < n and toks[j].kind == "word" and toks[j].value.upper() == "SILENT":
+                    j += 1
+                target: str | None = None
+                if j < n:
+                    nt = toks[j]
+                    if nt.kind == "iri":
+                        iri = _unescape_iri(nt.value[1:-1])
+                        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri):
+                            target = iri
+                        elif base:
+                            target = urljoin(base, iri)
+                    elif nt.kind == "word" and ":" in nt.value:
+                        p, _, local = nt.value.partition(":")
+                        if p in prefixes:
+                            target = prefixes[p] + re.sub(r"\\(.)", r"\1", local)
+                services.append(target)
+                end = toks[j].start + len(toks[j].value) if j < n else len(text)
+                spans.append((t.start, end))
+                i = j + 1
+                continue
+        i += 1
+    return Scan(form=form, is_update=first_kw is not None and first_kw not in QUERY_FORMS,
+                has_dataset=has_dataset, volatile=volatile, services=services,
+                service_spans=spans, has_using=has_using, where_positions=wheres)
+
+
+def strip_services(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with each ``SERVICE [SILENT] <iri>`` removed: its group stays a plain group.
+
+    Used for a ``SERVICE`` that names this endpoint itself: the group is evaluated here.
+    """
+    out, last = [], 0
+    for a, b in spans:
+        out.append(text[last:a])
+        last = b
+    out.append(text[last:])
+    return "".join(out)
+
+
+def add_using(text: str, where_positions: list[int], using: list[str], using_named: list[str]) -> str:
+    """Insert ``USING <g>``/``USING NAMED <g>`` before each ``WHERE`` of DELETE/INSERT operations
+    (the protocol's ``using-graph-uri``/``using-named-graph-uri``)."""
+    if not where_positions or not (using or using_named):
+        return text
+    clause = "".join(f"USING <{g}> " for g in using) + "".join(f"USING NAMED <{g}> " for g in using_named)
+    out, last = [], 0
+    for pos in where_positions:
+        out.append(text[last:pos])
+        out.append(clause)
+        last = pos
+    out.append(text[last:])
+    return "".join(out)
