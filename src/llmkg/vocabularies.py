@@ -43,6 +43,7 @@ from typing import Iterator
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from .records import display_path
 from .errors import DataError
 from .values import is_absolute_http_url
 
@@ -280,21 +281,12 @@ def load_vocabularies(data_dir: str | Path, base: str = DEFAULT_RESOURCE_BASE) -
     schemes: dict[str, Scheme] = {}
     if folder.is_dir():
         for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
-            shown = _display(path)
+            shown = display_path(path)
             scheme = load_scheme(path.read_text(encoding="utf-8"), shown, path.stem, base)
             if scheme.name in schemes:
                 raise DataError(f"a second file for the vocabulary {scheme.name!r}", file=shown, line=1)
             schemes[scheme.name] = scheme
     return Vocabularies(schemes, base)
-
-
-def _display(path: Path) -> str:
-    """Relative to the working directory when inside it, as a compiler prints a path."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive (Windows)
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
 
 
 def load_scheme(text: str, file: str, name: str, base: str = DEFAULT_RESOURCE_BASE) -> Scheme:

@@ -131,7 +131,13 @@ def write(src: Source, fmt: str, output: str | os.PathLike | BinaryIO | None) ->
         if directory.exists() and not directory.is_dir():
             raise LlmkgError(f"{directory} exists and is not a directory")
         directory.mkdir(parents=True, exist_ok=True)
-        mod.write_dir(src, directory)
+        for name, data in mod.files(src).items():
+            path = directory / name
+            tmp = path.with_name(f".{name}.tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+            if name.endswith(".sh"):
+                path.chmod(0o755)
         return
     if output is None or output == "-":
         buf = io.BytesIO()

@@ -57,11 +57,3 @@ def files(src) -> dict[str, bytes]:
         csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerows(rows)
         out[f"{name}.csv"] = buf.getvalue().encode("utf-8")
     return out
-
-
-def write_dir(src, directory: Path) -> None:
-    for name, data in files(src).items():
-        path = directory / name
-        tmp = path.with_name(f".{name}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)

@@ -191,12 +191,3 @@ def _readme(node_files: list[str], n_nodes: int, n_edges: int) -> str:
         "Relationships: `relationships.csv` (`:START_ID,:END_ID,:TYPE,predicate`).\n\n"
         "Node ids are the IRIs. Arrays (`:string[]` columns and several labels) are separated by\n"
         "U+001F (`--array-delimiter=U+001F`); texts may span lines (`--multiline-fields=true`).\n")
-
-
-def write_dir(src, directory: Path) -> None:
-    for name, data in files(src).items():
-        path = directory / name
-        tmp = path.with_name(f".{name}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    (directory / "import.sh").chmod(0o755)

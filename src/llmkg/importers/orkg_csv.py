@@ -34,7 +34,7 @@ from typing import Any
 from ..errors import LlmkgError
 from ..schema import MODEL_FIELDS, TOP_FIELDS
 from ..values import paper_id, slugify
-from .awesome_md import (KNOWN_SOURCES, ImportRecords, ImportReport, Problem, RecordIndex, dump_record,
+from .awesome_md import (KNOWN_SOURCES, _org_ids, ImportRecords, ImportReport, Problem, RecordIndex, dump_record,
                          write_records)
 
 DEFAULT_SOURCE = "awesome-llms"
@@ -219,17 +219,7 @@ def _model_block(name: str, paper: dict, block: dict, line: int, index: RecordIn
         if not kept:
             continue
         if key == "organization":
-            ids = []
-            for org in kept:
-                oid = index.organization(org)
-                if oid is None:
-                    oid = slugify(org)
-                    if not oid:
-                        continue
-                    index.add_organization(oid, org)
-                    out.organizations[oid] = {"id": oid, "name": org}
-                if oid not in ids:
-                    ids.append(oid)
+            ids = _org_ids(kept, index, out)
             if ids:
                 result[key] = _one_or_list(ids)
             continue
