@@ -148,9 +148,11 @@ end
     finally:
         os.unlink(lua)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    done = int(re.search(r"(\d+) requests in", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     lat = re.search(r"Latency\s+([\d.]+\w+)", out)
-    return {"rps": rps, "errors": int(errors.group(1)) if errors else 0, "latency": lat.group(1) if lat else "?"}
+    return {"rps": rps, "errors": int(errors.group(1)) if errors else 0, "latency": lat.group(1) if lat else "?",
+            "requests": done}
 
 
 def run_threads(base: str, paths: list[str], seconds: float, connections: int, accept: str) -> dict:
@@ -180,13 +182,46 @@ def run_threads(base: str, paths: list[str], seconds: float, connections: int, a
         t.start()
     for t in ts:
         t.join()
-    return {"rps": sum(counts) / (time.monotonic() - t0), "errors": sum(errors), "latency": "?"}
+    return {"rps": sum(counts) / (time.monotonic() - t0), "errors": sum(errors), "latency": "?",
+            "requests": sum(counts)}
 
 
-def load(base, paths, seconds, connections, accept="application/sparql-results+json"):
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and all its descendants (Linux /proc; 0 elsewhere)."""
+    try:
+        kids: dict[int, list[int]] = {}
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    stat = Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                kids.setdefault(int(stat[1]), []).append(int(d))
+        total, todo = 0, [pid]
+        while todo:
+            p = todo.pop()
+            todo += kids.get(p, [])
+            try:
+                stat = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(stat[11]) + int(stat[12])
+            except OSError:
+                pass
+        return total / os.sysconf("SC_CLK_TCK")
+    except OSError:  # pragma: no cover - no /proc
+        return 0.0
+
+
+def load(base, paths, seconds, connections, accept="application/sparql-results+json", pid=None):
+    """One measured run; with ``pid``, also the server's CPU time per request (its whole
+    process tree), which depends less on what else the machine runs than requests/s do."""
+    before = cpu_seconds(pid) if pid else 0.0
     if shutil.which("wrk"):
-        return run_wrk(base, paths, seconds, connections, accept)
-    return run_threads(base, paths, seconds, connections, accept)
+        r = run_wrk(base, paths, seconds, connections, accept)
+    else:
+        r = run_threads(base, paths, seconds, connections, accept)
+    if pid and r.get("requests"):
+        r["cpu_us"] = (cpu_seconds(pid) - before) / r["requests"] * 1e6
+    return r
 
 
 # -- servers -------------------------------------------------------------------------------------
@@ -277,11 +312,14 @@ def main() -> None:
                     load(ourl, opaths, 1, args.connections)
                     load(lurl, lpaths, 1, args.connections)
                     os_, ms_ = [], []
+                    lpid = cold.proc.pid if lurl == cold.url else warm.proc.pid
                     for _ in range(args.rounds):
-                        os_.append(load(ourl, opaths, args.seconds, args.connections))
-                        ms_.append(load(lurl, lpaths, args.seconds, args.connections))
+                        os_.append(load(ourl, opaths, args.seconds, args.connections, pid=ox.proc.pid))
+                        ms_.append(load(lurl, lpaths, args.seconds, args.connections, pid=lpid))
                     med = lambda rs: sorted(rs, key=lambda r: r["rps"])[len(rs) // 2]  # noqa: E731
-                    results.append((name, med(ms_), med(os_), target))
+                    pairs = sorted(m["rps"] / o["rps"] for m, o in zip(ms_, os_) if o["rps"])
+                    cpu = lambda rs: sorted(r.get("cpu_us", 0.0) for r in rs)[len(rs) // 2]  # noqa: E731
+                    results.append((name, med(ms_), med(os_), target, pairs, cpu(ms_), cpu(os_)))
 
                 # a query over the time limit
                 timed = None
@@ -298,12 +336,19 @@ def main() -> None:
             ox.stop()
 
         print()
-        print(f"{'workload':44} {'llmkg req/s':>12} {'oxigraph req/s':>15} {'ratio':>7} {'target':>7}")
-        for name, m, o, target in results:
+        print(f"load average after: {os.getloadavg()[0]:.1f}; ratio = median llmkg / median oxigraph; "
+              f"rounds = the ratio of each alternating pair, lowest to highest")
+        print(f"{'workload':46} {'llmkg req/s':>11} {'oxigraph req/s':>14} {'ratio':>7} {'target':>7}        rounds")
+        for name, m, o, target, pairs, _, _ in results:
             ratio = m["rps"] / o["rps"] if o["rps"] else float("nan")
             flag = "ok" if ratio >= target else "below"
             err = f"  (errors: llmkg {m['errors']}, oxigraph {o['errors']})" if m["errors"] or o["errors"] else ""
-            print(f"{name:44} {m['rps']:12.0f} {o['rps']:15.0f} {ratio:6.2f}x {target:6.1f}x {flag}{err}")
+            spread = " ".join(f"{r:.2f}" for r in pairs)
+            print(f"{name:46} {m['rps']:11.0f} {o['rps']:14.0f} {ratio:6.2f}x {target:6.1f}x {flag:5}  {spread}{err}")
+        print()
+        print("server CPU per request (median; all of llmkg's processes, Oxigraph's one):")
+        for name, _, _, _, _, mc, oc in results:
+            print(f"  {name:46} llmkg {mc:9.0f} us   oxigraph {oc:9.0f} us")
         if timed:
             st, took, body, st2, after = timed
             print()

@@ -111,6 +111,22 @@ def test_file_and_expression(cli, tmp_path):
     assert r.output == "false\n"
 
 
+def test_bug_query_from_ignored_with_the_union_default_graph(cli):
+    """Regression: `llmkg query -e 'SELECT ... FROM <g> WHERE ...'` ignored the FROM (Oxigraph
+    ignores a query's dataset when the union default graph is set)."""
+    q = "SELECT (COUNT(DISTINCT ?m) AS ?n) {} WHERE {{ ?m llmkg:nameInSource ?x }}"
+    assert csv_rows(cli("query", "-e", q.format("")).stdout) == [["n"], ["9"]]   # the union
+    r = cli("query", "-e", q.format("FROM <https://w3id.org/llmkg/graph/awesome-huge-models>"))
+    assert r.exit_code == 0, r.output
+    assert csv_rows(r.stdout) == [["n"], ["6"]]
+    assert csv_rows(cli("query", "-e", q.format("FROM graph:awesome-llms")).stdout) == [["n"], ["7"]]
+    # FROM NAMED alone: the default graph is empty
+    assert csv_rows(cli("query", "-e", q.format("FROM NAMED graph:awesome-llms")).stdout) == [["n"], ["0"]]
+    # --graph names the dataset: it wins over FROM
+    r = cli("query", "-e", q.format("FROM graph:awesome-llms"), "--graph", "awesome-huge-models")
+    assert csv_rows(r.stdout) == [["n"], ["6"]]
+
+
 def test_graph_limit_and_show_query(cli):
     r = cli("query", "-e", "SELECT DISTINCT ?m WHERE { ?m llmkg:nameInSource ?n } ORDER BY ?m",
             "--graph", "awesome-huge-models")

@@ -243,6 +243,24 @@ def test_default_graph_and_named_graphs(mini_store):
     assert Q.execute(mini_store, text, use_default_graph_as_union=False).values() == [("0",)]
 
 
+def test_bug_query_from_ignored_with_the_union_default_graph(mini_store):
+    """Regression: execute() (union default graph by default) ignored the query's own FROM."""
+    text = "SELECT (COUNT(DISTINCT ?m) AS ?n) {} WHERE {{ ?m llmkg:nameInSource ?x }}"
+    assert Q.execute(mini_store, text.format("")).values() == [("9",)]
+    assert Q.execute(mini_store, text.format("FROM graph:awesome-huge-models")).values() == [("6",)]
+    assert Q.execute(mini_store, text.format("from graph:awesome-llms")).values() == [("7",)]
+    assert Q.execute(mini_store, text.format("FROM NAMED graph:awesome-llms")).values() == [("0",)]
+    assert Q.execute(mini_store, text.format("FROM graph:awesome-llms"),
+                     default_graph="awesome-huge-models").values() == [("6",)]
+    # the same through the serializing path, in every format
+    for fmt in ("json", "xml", "csv", "tsv"):
+        one = Q.execute_serialized(mini_store, text.format("FROM graph:awesome-huge-models"), fmt)
+        assert one.body == Q.serialize(Q.execute(mini_store, text.format("FROM graph:awesome-huge-models")), fmt)[0]
+        assert one.rows == 1
+    # named graphs alone: an empty default graph
+    assert Q.execute(mini_store, text.format(""), named_graphs=["curated"]).values() == [("0",)]
+
+
 def test_max_rows_truncates(mini_store):
     r = Q.execute(mini_store, "SELECT ?s WHERE { ?s a llmkg:Model }", max_rows=3)
     assert len(r.rows) == 3 and r.truncated
@@ -348,6 +366,60 @@ def test_w3c_json_and_xml_round_trip(sample):
     doc = json.loads(Q.serialize(sample, "json")[0])
     assert doc["results"]["bindings"][0]["n"] == {
         "type": "literal", "value": "340000000", "datatype": XSD + "integer"}
+
+
+@pytest.fixture(scope="module")
+def odd_terms():
+    """A store whose values exercise every escape of the result formats."""
+    from pyoxigraph import BlankNode, Triple
+
+    store = Store()
+    vals = [Literal(v, datatype=NamedNode(XSD + t)) for t, v in [
+        ("integer", "-5"), ("integer", "abc"), ("decimal", "1.50"), ("decimal", "x"), ("double", "1e3"),
+        ("boolean", "1"), ("boolean", "yes"), ("float", "1.5"), ("dateTime", "2020-01-01T00:00:00Z")]]
+    vals += [Literal(c) for c in ["\x08\x0c\x7f\u2028\x00", "a'b\"c<d>e&f", "a\r\nb", " lead", "trail ", "é",
+                                  "", "  ", "\tx\n", "a,b", "]]>", "{},{", 'a,{"', "x{", "\\u001f", "😀"]]
+    vals += [Literal("x", language="en-GB"), NamedNode("http://x.example/a&b"), BlankNode("bn0"),
+             Triple(NamedNode("http://x.example/s"), NamedNode("http://x.example/p"), Literal('o,"x"'))]
+    for i, v in enumerate(vals):
+        store.add(Quad(NamedNode(f"http://x.example/s{i:03d}"), NamedNode("http://x.example/p"), v,
+                       NamedNode("http://x.example/g")))
+    return store
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s",
+    "SELECT ?s ?o ?none WHERE { ?s ?p ?o OPTIONAL { ?s <http://x.example/none> ?none } } ORDER BY ?s",
+    "SELECT * WHERE {}",
+    "SELECT ?x WHERE { FILTER(false) }",
+    "SELECT ?x ?y WHERE { VALUES ?x { UNDEF UNDEF } }",
+])
+def test_formats_are_pyoxigraphs_own_bytes(odd_terms, query):
+    """serialize() writes exactly what pyoxigraph's result serializers write (so a result
+    written while it is evaluated, by execute_serialized, is the same as a materialized one),
+    and execute_serialized counts the rows right."""
+    n = len(Q.execute(odd_terms, query))
+    for fmt, rfmt in (("json", QueryResultsFormat.JSON), ("xml", QueryResultsFormat.XML),
+                      ("csv", QueryResultsFormat.CSV), ("tsv", QueryResultsFormat.TSV)):
+        native = odd_terms.query(query, use_default_graph_as_union=True).serialize(format=rfmt)
+        if fmt == "xml":
+            native = native.replace(b"?>", b"?>\n", 1) + b"\n"
+        assert Q.serialize(Q.execute(odd_terms, query), fmt)[0] == native, fmt
+        fast = Q.execute_serialized(odd_terms, query, fmt)
+        assert (fast.body, fast.rows, fast.truncated) == (native, n, False), fmt
+        cut = Q.execute_serialized(odd_terms, query, fmt, max_rows=3)
+        assert cut.body == Q.serialize(Q.execute(odd_terms, query, max_rows=3), fmt)[0]
+        assert (cut.rows, cut.truncated) == (min(n, 3), n > 3)
+
+
+def test_execute_serialized_titles_parameters_and_lists(mini_store, registry):
+    for name, raw in (("open-models-over", {"min_params": "1B"}), ("orkg-comparison", {}),
+                      ("largest-model-per-year", {})):
+        q = registry[name]
+        for fmt in ("json", "xml", "csv", "tsv"):
+            one = Q.execute_serialized(mini_store, q.text, fmt, Q.bind(q, raw), titles=q.titles,
+                                       hidden=tuple(p.name for p in q.params))
+            assert one.body == Q.serialize(Q.run(mini_store, q, raw), fmt)[0], (name, fmt)
 
 
 def test_ask_formats(mini_store):

@@ -200,6 +200,26 @@ def test_default_graph_is_the_union(server, store):
                  **{"default-graph-uri": G + "curated"}) == curated
 
 
+def test_bug_query_from_ignored_with_the_union_default_graph(server, store):
+    """Regression: with the union default graph, Oxigraph ignores a query's own FROM / FROM
+    NAMED; the endpoint used to work around it itself, llmkg.queries.execute now decides."""
+    onto = int(next(iter(expected(store, COUNT, default_graph=NamedNode(G + "ontology"))))["n"].value)
+    union = count(server)
+    assert 0 < onto < union
+    # FROM: that graph is the default graph (also in lower case, with other clauses)
+    assert count(server, f"select (count(*) as ?n) from <{G}ontology> where {{ ?s ?p ?o }}") == onto
+    assert count(server, f"PREFIX g: <{G}> SELECT (COUNT(*) AS ?n) FROM g:ontology {{ ?s ?p ?o }}") == onto
+    # FROM NAMED alone: an empty default graph, GRAPH sees only the named graph
+    assert count(server, f"SELECT (COUNT(*) AS ?n) FROM NAMED <{G}ontology> WHERE {{ ?s ?p ?o }}") == 0
+    assert count(server, f"SELECT (COUNT(*) AS ?n) FROM NAMED <{G}ontology> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}") == onto
+    # "FROM" in a string, an IRI, a comment or a variable is not a dataset clause
+    for q in (f'SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o FILTER(STR(?p) != "FROM <{G}ontology>") }}',
+              "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(?p != <http://example.org/from>) }",
+              f"SELECT (COUNT(*) AS ?n) # FROM <{G}ontology>\nWHERE {{ ?s ?p ?o }}",
+              "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?from }"):
+        assert count(server, q) == union, q
+
+
 def test_named_graph_uri(server):
     q = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
     s, _, b = get(server, q, None, **{"named-graph-uri": G + "awesome-llms"})
@@ -324,6 +344,38 @@ def test_timeout_is_an_error_not_a_cut_off_200(server):
     health = json.loads(http("GET", f"{server.url}/health")[2])
     assert health["workers"]["killed_on_timeout"] >= 1
     assert len(health["workers"]["pids"]) == 2
+
+
+def test_a_timeout_answers_the_requests_waiting_on_the_same_worker(store, tmp_path):
+    """A worker whose query overran exits; a request that arrived meanwhile on another of its
+    connections gets a 503 that says to send it again (never a silent reset), and the
+    replacement worker serves the next ones."""
+    import threading
+    from http.client import HTTPConnection
+    from urllib.parse import urlsplit
+
+    with ServerProcess(store, "--timeout", "2", "--workers", "1") as s1:
+        u = urlsplit(s1.url)
+        keep = HTTPConnection(u.hostname, u.port, timeout=30)
+        keep.request("GET", "/sparql?" + urlencode({"query": "ASK {}"}))
+        first = keep.getresponse()
+        assert first.status == 200 and first.read()
+        slow = {}
+        t = threading.Thread(target=lambda: slow.update(r=get(s1, SLOW)))
+        t.start()
+        time.sleep(0.7)    # the only worker is now busy with the slow query
+        keep.request("GET", "/sparql?" + urlencode({"query": "ASK { ?s ?p ?o }"}))
+        r = keep.getresponse()
+        body = r.read()
+        t.join(30)
+        assert slow["r"][0] == 503 and b"limit of 2 s" in slow["r"][2]
+        assert r.status == 503 and b"send the request again" in body
+        assert r.getheader("Retry-After") == "1"
+        keep.close()
+        s, _, b = get(s1, "ASK {}")
+        assert s == 200, b
+        health = json.loads(http("GET", f"{s1.url}/health")[2])
+        assert health["workers"]["killed_on_timeout"] == 1 and health["workers"]["crashed"] == 0
 
 
 def test_health(server, store):

@@ -64,12 +64,15 @@ def _step_printer(quiet: bool):
 @store_option
 @base_option
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def build(data, store, base, quiet):
+@click.option("--engine", type=click.Choice(["fast", "pyshacl"]), default="fast", show_default=True,
+              help="SHACL engine: the shapes compiled to SPARQL, or pySHACL (the reference).")
+@click.option("--full", is_flag=True, help="Rebuild everything (not from the current version).")
+def build(data, store, base, quiet, engine, full):
     """Map the records to RDF, validate them and write the store (write aside, then swap)."""
     from .build import build as run_build
 
     paths = _paths(data, store, base)
-    result = run_build(paths, step=_step_printer(quiet))
+    result = run_build(paths, step=_step_printer(quiet), engine=engine, incremental=not full)
     if not quiet:
         c = result.counts
         click.echo(
@@ -87,7 +90,9 @@ def build(data, store, base, quiet):
               show_default=True, help="Report format (turtle = the SHACL validation report).")
 @click.option("--severity", type=click.Choice(["info", "warning", "violation"]), default="info",
               show_default=True, help="Lowest severity to list.")
-def validate(paths, data, fmt, severity):
+@click.option("--engine", type=click.Choice(["fast", "pyshacl"]), default="fast", show_default=True,
+              help="SHACL engine: the shapes compiled to SPARQL, or pySHACL (the reference).")
+def validate(paths, data, fmt, severity, engine):
     """Check the records: YAML form, then the SHACL shapes. Exit 0 conforms, 1 violations, 2 error.
 
     With PATHS (record files or folders of data/), only the problems in them are listed;
@@ -101,7 +106,7 @@ def validate(paths, data, fmt, severity):
     resolved = _paths(data)
     if len(paths) == 1 and paths[0].resolve() == resolved.data.resolve():
         paths = ()
-    checked = check(resolved)
+    checked = check(resolved, engine=engine)
     report = checked.report
     keep = {"info": 2, "warning": 1, "violation": 0}[severity]
     order = {"Violation": 0, "Warning": 1, "Info": 2}
@@ -358,7 +363,7 @@ def import_orkg_csv_cmd(file, data, source_id, update, dry_run):
               help="Accept SPARQL Update from clients sending 'Authorization: Bearer TOKEN' "
                    "[env LLMKG_UPDATE_TOKEN; default: read-only].")
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
-              help="Query worker processes [default: cores + 1, at least 2].")
+              help="Worker processes, each serving HTTP and running its queries [default: cores + 1, at least 2].")
 @click.option("--public-url", metavar="URL",
               help="The URL clients use to reach this server (for SERVICE <URL/sparql> to itself).")
 @click.option("--max-request-bytes", default=1 << 20, show_default=True, type=click.IntRange(min=1024),

@@ -50,8 +50,12 @@ on the store's content.
 
 from __future__ import annotations
 
+import copy
 import logging
+import os
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
@@ -232,11 +236,8 @@ def _sparql_touches(text: str, prologue: str) -> list | None:
         if depth > 200:
             return False
         if isinstance(node, CompValue):
-            if node.name in ("Graph", "ServiceGraphPattern", "SubSelect", "values", "ToMultiSet"):
-                return False
-            if node.name == "SelectQuery" and depth > 0:
-                return False
-            if node.name == "BGP":
+            name = node.name
+            if name == "BGP":
                 for s, p, o in node.triples:
                     if s == this and p == rdf_type and isinstance(o, URIRef):
                         out.append(("type", str(o)))
@@ -251,7 +252,12 @@ def _sparql_touches(text: str, prologue: str) -> list | None:
                         return False
                     out.extend(r)
                 return True
-            if node.name == "Extend" and node.get("var") == this:
+            if name == "SelectQuery" and depth > 0:
+                return False
+            if name == "Extend" and node.get("var") == this:
+                return False
+            if name not in _LOCAL_ALGEBRA and not (name.startswith("Builtin_") and name not in
+                                                   ("Builtin_EXISTS", "Builtin_NOTEXISTS")):
                 return False
             return all(walk(v, depth + 1) for k, v in node.items() if k not in ("PV", "_vars", "datasetClause"))
         if isinstance(node, (list, tuple)):
@@ -261,6 +267,259 @@ def _sparql_touches(text: str, prologue: str) -> list | None:
     if not walk(q.algebra):
         return None
     return out
+
+
+# --- where rdflib (pySHACL's SPARQL) and Oxigraph may disagree ------------------------------
+#
+# On well-formed literals the SPARQL of the shapes means the same in rdflib and in Oxigraph.
+# They differ on odd literals: an ill-typed one ("x"^^xsd:integer: rdflib calls it numeric and
+# compares it as a string, Oxigraph does neither), one rdflib normalizes (" 5", "+5"), and
+# strings with line breaks or other separators (Python's and Rust's regular expressions treat
+# `$` and `\s` differently there). Where a SPARQL target or constraint can meet one, the
+# focus nodes concerned are decided by rdflib, as pySHACL decides them, on their own triples.
+
+_SAFE_EXPR = {
+    "Builtin_STR", "Builtin_LANG", "Builtin_DATATYPE", "Builtin_isIRI", "Builtin_isBLANK",
+    "Builtin_isLITERAL", "Builtin_BOUND", "Builtin_sameTerm", "ConditionalAndExpression",
+    "ConditionalOrExpression", "UnaryNot", "RelationalExpression", "Builtin_EXISTS", "Builtin_NOTEXISTS",
+}
+_ODD_STRING = re.compile("[\n\r\x0b\x0c\x1c-\x1f\x85\u2028\u2029]")
+
+
+def _query_facts(text: str, prologue: str) -> tuple[set, bool] | None:
+    """(predicate IRIs the query reads, whether its expressions can depend on literal types
+    or odd strings), None when rdflib cannot parse it."""
+    try:
+        from rdflib.paths import Path as RPath
+        from rdflib.plugins.sparql import prepareQuery
+        from rdflib.plugins.sparql.parserutils import CompValue
+        from rdflib.term import Variable
+
+        q = prepareQuery(prologue + text)
+    except Exception:  # noqa: BLE001
+        return None
+    preds: set = set()
+    sensitive = [False]
+
+    def path_iris(p):
+        if isinstance(p, URIRef):
+            preds.add(str(p))
+        elif isinstance(p, RPath):
+            for a in getattr(p, "args", []) or [getattr(p, "arg", None), getattr(p, "path", None)]:
+                if a is not None:
+                    path_iris(a)
+        elif isinstance(p, Variable):
+            preds.add(None)
+
+    def expr(e, under_str=False):
+        if isinstance(e, CompValue):
+            name = e.name
+            if name not in _SAFE_EXPR:
+                if name.startswith("Builtin_") and name in ("Builtin_REGEX", "Builtin_CONTAINS",
+                                                            "Builtin_STRSTARTS", "Builtin_STRENDS",
+                                                            "Builtin_STRLEN"):
+                    sensitive[0] = True  # only on odd strings, but mark it
+                else:
+                    sensitive[0] = True
+            if name == "RelationalExpression":
+                for side in (e.get("expr"), e.get("other")):
+                    if isinstance(side, Variable):
+                        sensitive[0] = True
+            for k, v in e.items():
+                if k in ("graph", "p"):
+                    walk(v)
+                elif not k.startswith("_"):
+                    expr(v, under_str or name == "Builtin_STR")
+        elif isinstance(e, (list, tuple)):
+            for x in e:
+                expr(x, under_str)
+
+    def walk(node):
+        if isinstance(node, CompValue):
+            if node.name == "BGP":
+                for _s, p, _o in node.triples:
+                    path_iris(p)
+            if node.name in ("TriplesBlock",):
+                for t in node.get("triples", []):
+                    if len(t) == 3:
+                        path_iris(t[1])
+                    else:
+                        preds.add(None)
+            for k, v in node.items():
+                if k in ("expr",):
+                    expr(v)
+                elif k.startswith("_") or k in ("PV", "datasetClause"):
+                    continue
+                else:
+                    walk(v)
+        elif isinstance(node, (list, tuple)):
+            for x in node:
+                walk(x)
+
+    walk(q.algebra)
+    return preds, sensitive[0]
+
+
+_ILL: dict = {}
+
+
+def odd_literal(t) -> bool:
+    """Whether rdflib and Oxigraph may see ``t`` (a pyoxigraph term) differently."""
+    if not isinstance(t, Literal):
+        return False
+    lex = t.value
+    if t.language:
+        return bool(_ODD_STRING.search(lex))
+    dt = t.datatype.value
+    if dt == XSD_STRING:
+        return bool(_ODD_STRING.search(lex))
+    if not dt.startswith("http://www.w3.org/2001/XMLSchema#"):
+        return False
+    key = (lex, dt)
+    hit = _ILL.get(key)
+    if hit is None:
+        hit = (lex != lex.strip() or lex.startswith("+") or bool(_ODD_STRING.search(lex))
+               or bool(getattr(RLiteral(lex, datatype=URIRef(dt)), "ill_typed", False)))
+        _ILL[key] = hit
+    return hit
+
+
+class RdflibSemantics:
+    """A local SPARQL query (every triple pattern touches ?this) evaluated by rdflib, on the
+    triples of one focus node, for the focus nodes that have an odd literal."""
+
+    def __init__(self, text: str, prologue: str, touches: list):
+        self.text = text
+        self.prologue = prologue
+        self.out_preds = sorted({t[1] for t in touches if t[0] == "out" and t[1] is not None})
+        self.in_preds = sorted({t[1] for t in touches if t[0] == "in" and t[1] is not None})
+        self.types = sorted({t[1] for t in touches if t[0] == "type"})
+        self._odd: dict = {}
+
+    def odd_values(self, ctx) -> list:
+        key = ("odd", id(ctx.store), tuple(self.out_preds))
+        hit = ctx.engine._candidates.get(key)
+        if hit is None:
+            odd = set()
+            for p in self.out_preds:
+                q = f"SELECT DISTINCT ?v WHERE {{ ?s <{p}> ?v FILTER (isLiteral(?v)) }}"
+                ctx.n_queries += 1
+                for r in ctx.store.query(q, use_default_graph_as_union=True):
+                    if odd_literal(r[0]):
+                        odd.add(str(r[0]))
+            hit = ctx.engine._candidates[key] = sorted(odd)
+        return hit
+
+    def odd_nodes(self, ctx, dg) -> set:
+        """The nodes (N-Triples) with an odd literal on the query's predicates, in ``dg``."""
+        values = self.odd_values(ctx)
+        if not values:
+            return set()
+        q = (f"SELECT DISTINCT ?this WHERE {{ VALUES ?o {{ {' '.join(values)} }} "
+             f"VALUES ?p {{ {' '.join(f'<{p}>' for p in self.out_preds)} }} ?this ?p ?o }}")
+        ctx.n_queries += 1
+        return {str(r[0]) for r in ctx.store.query(q, default_graph=dg)}
+
+    def graph(self, ctx, dg, node: str) -> rdflib.Graph:
+        """The triples of ``node`` the query can read, as pySHACL's rdflib graph has them."""
+        g = rdflib.Graph()
+        n = NamedNode(node[1:-1]) if node.startswith("<") else None
+        if n is None:
+            return g
+        seen = set()
+        rdf_type = NamedNode(str(RDF.type))
+        for graph in dg:
+            pats = [(n, NamedNode(p), None) for p in self.out_preds] + \
+                   [(None, NamedNode(p), n) for p in self.in_preds] + \
+                   ([(n, rdf_type, None)] if self.types else [])
+            for sp, pp, op in pats:
+                for q in ctx.store.quads_for_pattern(sp, pp, op, graph):
+                    t = (q.subject, q.predicate, q.object)
+                    if t not in seen:
+                        seen.add(t)
+                        g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+        return g
+
+
+_LOCAL_ALGEBRA = {
+    "SelectQuery", "Project", "Distinct", "Reduced", "Filter", "Join", "LeftJoin", "Union", "Minus",
+    "Extend", "RelationalExpression", "ConditionalAndExpression", "ConditionalOrExpression", "UnaryNot",
+    "UnaryMinus", "UnaryPlus", "AdditiveExpression", "MultiplicativeExpression", "Function", "literal",
+}
+
+
+def hash_join_text(text: str, prologue: str) -> str | None:
+    """The query with every triple pattern in a sub-select of its own, so that Oxigraph joins
+    them by hash rather than by one index lookup per row (much faster on the disk store), or
+    None when that gains nothing or cannot be done faithfully: the rewritten text is accepted
+    only when it parses back to the same algebra."""
+    try:
+        from rdflib.plugins.sparql import prepareQuery
+        from rdflib.plugins.sparql.algebra import translateAlgebra
+
+        q = prepareQuery(prologue + text)
+        if _count_triples(q.algebra) < 2:
+            return None
+        q.algebra = _split_bgps(q.algebra)
+        new = translateAlgebra(q)  # (mutates q)
+        ref = prepareQuery(prologue + text)
+        ref.algebra = _split_bgps(ref.algebra)
+        if not _same_algebra(ref.algebra, prepareQuery(new).algebra):
+            return None
+        return new
+    except Exception:  # noqa: BLE001 - any failure: keep the query as written
+        return None
+
+
+def _count_triples(node) -> int:
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    if isinstance(node, CompValue):
+        if node.name == "BGP":
+            return len(node.triples)
+        return sum(_count_triples(v) for k, v in node.items() if not k.startswith("_"))
+    if isinstance(node, (list, tuple)):
+        return sum(_count_triples(x) for x in node)
+    return 0
+
+
+def _split_bgps(node):
+    from rdflib.plugins.sparql.parserutils import CompValue
+    from rdflib.term import Variable
+
+    if isinstance(node, CompValue):
+        if node.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+            return node
+        if node.name == "BGP" and node.triples:
+            parts = []
+            for t in node.triples:
+                vs = sorted({x for x in t if isinstance(x, Variable)})
+                parts.append(CompValue("ToMultiSet", p=CompValue(
+                    "Project", p=CompValue("BGP", triples=[t], _vars=set(vs)), PV=vs, _vars=set(vs))))
+            out = parts[0]
+            for p in parts[1:]:
+                out = CompValue("Join", p1=out, p2=p, lazy=False, _vars=set())
+            return out
+        for k, v in list(node.items()):
+            node[k] = _split_bgps(v)
+        return node
+    if isinstance(node, list):
+        return [_split_bgps(x) for x in node]
+    return node
+
+
+def _same_algebra(a, b) -> bool:
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    if isinstance(a, CompValue) or isinstance(b, CompValue):
+        if not (isinstance(a, CompValue) and isinstance(b, CompValue)) or a.name != b.name:
+            return False
+        ka = {k for k in a if not k.startswith("_") and k != "lazy"}
+        kb = {k for k in b if not k.startswith("_") and k != "lazy"}
+        return ka == kb and all(_same_algebra(a[k], b[k]) for k in ka)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same_algebra(x, y) for x, y in zip(a, b))
+    return a == b
 
 
 # --- compiled shapes ---------------------------------------------------------------------------
@@ -280,6 +539,9 @@ class Unit:
     checks: list = field(default_factory=list)
     prologue: str = ""
     touches: list | None = None   # None: not local (evaluated on every source graph)
+    selective: bool = False       # focus nodes worth listing once per run (SPARQL or many targets)
+    sparql_targets: list = field(default_factory=list)   # RdflibSemantics of its SPARQL targets
+    core_focus: str | None = None  # the focus of its other targets
 
 
 @dataclass
@@ -313,6 +575,7 @@ class FastValidator:
         self._value_cache: dict = {}
         self._candidates: dict = {}
         self._components: dict = {}
+        self._messages: dict = {}
         custom = set(self.g.subjects(RDF.type, SH.ConstraintComponent))
         self._custom_params = {self.g.value(p, SH.path) for c in custom for p in self.g.objects(c, SH.parameter)}
         for node in self._top_level_shapes():
@@ -383,11 +646,14 @@ class FastValidator:
         if nodes:
             parts.append("{ VALUES ?this { " + " ".join(nodes) + " } }")
             class_only = False
+        core_parts = list(parts)
+        sparql_targets: list = []
         subjects_of = []
         for p in g.objects(node, SH.targetSubjectsOf):
             if not isinstance(p, URIRef):
                 raise Unsupported("sh:targetSubjectsOf is not an IRI")
             parts.append(f"{{ ?this <{p}> ?_t }}")
+            core_parts.append(parts[-1])
             subjects_of.append(p)
             touches.append(("out", str(p), None))
             class_only = False
@@ -395,6 +661,7 @@ class FastValidator:
             if not isinstance(p, URIRef):
                 raise Unsupported("sh:targetObjectsOf is not an IRI")
             parts.append(f"{{ ?_t <{p}> ?this }}")
+            core_parts.append(parts[-1])
             touches.append(("in", str(p), None))
             class_only = False
         for t in g.objects(node, SH.target):
@@ -407,13 +674,22 @@ class FastValidator:
                 raise Unsupported("a SPARQL target that is not a plain SELECT")
             tp = self._prefixes(t)
             prefixes.update(tp)
-            parts.append("{ SELECT DISTINCT ?this WHERE { " + text + " } }")
+            fast = hash_join_text(text, self._prologue(tp))
+            parts.append("{ SELECT DISTINCT ?this WHERE { " + (fast or text) + " } }")
             class_only = False
             st = _sparql_touches(text, self._prologue(tp))
-            if st is None or touches is None:
+            if st is None:
+                facts = _query_facts(text, self._prologue(tp))
+                if facts is None or facts[1]:
+                    raise Unsupported("a SPARQL target that reads beyond its focus node with expressions "
+                                      "that depend on literal types (rdflib and Oxigraph differ there)")
                 touches = None
             else:
-                touches.extend(st)
+                if touches is not None:
+                    touches.extend(st)
+                if any(x[0] in ("out", "in") and x[1] is None for x in st):
+                    raise Unsupported("a SPARQL target with a variable predicate")
+                sparql_targets.append(RdflibSemantics(text, self._prologue(tp), st))
         if not parts:
             return []
         implied = subjects_of[0] if (len(parts) == 1 and len(subjects_of) == 1) else None
@@ -421,6 +697,12 @@ class FastValidator:
         units: list[Unit] = []
         focus_classes = [str(c) for c in classes] if class_only else None
         self._compile_unit(node, focus, prefixes, units, implied, touches, focus_classes, set())
+        if sparql_targets:
+            core = ("{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(core_parts) + " } }") if core_parts else None
+            for u in units:
+                if u.focus == focus:
+                    u.sparql_targets = sparql_targets
+                    u.core_focus = core
         return units
 
     def _compile_unit(self, node, focus: str, prefixes: dict, units: list, implied_by, touches,
@@ -465,7 +747,11 @@ class FastValidator:
                 continue
             for o in sorted(set(g.objects(node, p)), key=str):
                 unit.checks.extend(self._checks(unit, p, o, local_prefixes, focus_classes))
+        unit.checks = _merge_checks(unit, unit.checks)
         unit.prologue = self._prologue(local_prefixes)
+        n_targets = sum(len(set(g.objects(node, t))) for t in TARGETS)
+        unit.selective = ("sh:target" in focus or _has_sparql_target(g, node) or n_targets >= 3
+                          or focus.count(" UNION ") >= 2)
         units.append(unit)
         # nested property shapes: their focus nodes are this shape's value nodes
         for child in sorted(set(g.objects(node, SH.property)), key=str):
@@ -585,18 +871,38 @@ class FastValidator:
 
     # --- running ----------------------------------------------------------------------------
     def results(self, store: Store, graph_ids: list, curated: str, graph_base: str,
-                restrict: Iterable | None = None, stats: dict | None = None) -> dict:
+                restrict: Iterable | None = None, stats: dict | None = None,
+                units: list | None = None) -> dict:
         """{source id (or None): [Result]} for every source graph, compiled shapes only.
 
-        ``restrict``: only these focus nodes (IRIs as strings), for incremental validation."""
+        ``restrict``: only these focus nodes (terms in N-Triples syntax: ``<iri>``, ``"lit"``),
+        for incremental validation; ``units``: only these units (default: all)."""
         quiet = logging.getLogger("rdflib.term")
         was, quiet.disabled = quiet.disabled, True  # ill-typed literals are expected values here
         try:
-            return self._results(store, graph_ids, curated, graph_base, restrict, stats)
+            return self._results(store, graph_ids, curated, graph_base, restrict, stats,
+                                 self.units if units is None else units)
         finally:
             quiet.disabled = was
 
-    def _results(self, store, graph_ids, curated, graph_base, restrict, stats):
+    def relevant(self, unit: Unit, predicates: set, classes: set) -> bool:
+        """Whether a change of quads with these predicates (and rdf:type quads with these
+        classes) can change ``unit``'s results (always, for a unit that is not local)."""
+        if unit.touches is None:
+            return True
+        for t in unit.touches:
+            if t[0] == "type":
+                if t[1] in classes:
+                    return True
+            elif t[0] in ("out", "in"):
+                if t[1] is None or t[1] in predicates:
+                    return True
+            elif t[0] == "vtype":
+                if classes or t[1] in predicates:
+                    return True
+        return False
+
+    def _results(self, store, graph_ids, curated, graph_base, restrict, stats, units):
         ctx = RunContext(self, store, restrict)
         cur = NamedNode(curated)
         dgs = {sid: [cur] + ([NamedNode(graph_base + sid)] if sid is not None else []) for sid in graph_ids}
@@ -605,25 +911,51 @@ class FastValidator:
         # reach further than one triple: then every shape runs on every source graph
         subclass = any(ctx.ask("ASK { ?a <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?b }", dg)
                        for dg in dgs.values())
-        n_runs = n_reused = 0
-        for unit in self.units:
-            local = unit.touches is not None and not subclass and len(graph_ids) > 1
+        if restrict is not None and not ctx.restrict:
+            return out
+        counts = {"runs": 0, "reused": 0}
+
+        def one(unit):
+            local = (unit.touches is not None and not subclass and len(graph_ids) > 1
+                     and restrict is None)
             base = None
+            res = {}
             for sid in graph_ids:
                 if local and not ctx.touched(unit, graph_base + sid, cur):
                     if base is None:
                         base = ctx.run(unit, [cur], subclass)
-                    out[sid].extend(base)
-                    n_reused += 1
+                    res[sid] = base
+                    counts["reused"] += 1
                 else:
-                    out[sid].extend(ctx.run(unit, dgs[sid], subclass))
-                    n_runs += 1
+                    res[sid] = ctx.run(unit, dgs[sid], subclass)
+                    counts["runs"] += 1
+            return res
+
+        # Oxigraph evaluates a query without the GIL: a few threads use the cores
+        threads = max(1, min(THREADS, len(units)))
+        if threads > 1:
+            with ThreadPoolExecutor(threads) as pool:
+                per_unit = list(pool.map(one, units))
+        else:
+            per_unit = [one(u) for u in units]
+        for res in per_unit:
+            for sid in graph_ids:
+                out[sid].extend(res[sid])
         if stats is not None:
-            stats.update(runs=n_runs, reused=n_reused, queries=ctx.n_queries)
+            stats.update(counts, queries=ctx.n_queries)
         return out
 
     def message(self, unit: Unit, component_obj, focus, value, bound_vars=None, extra=None) -> str:
         """The sh:resultMessage pySHACL gives (the first, when a result has several)."""
+        if bound_vars is None and not extra and unit.messages:
+            hit = self._messages.get(unit.shape)
+            if hit is None:
+                hit = self._message(unit, component_obj, focus, value)
+                self._messages[unit.shape] = hit
+            return hit
+        return self._message(unit, component_obj, focus, value, bound_vars, extra)
+
+    def _message(self, unit: Unit, component_obj, focus, value, bound_vars=None, extra=None) -> str:
         msgs: list[str] = []
         shape_msgs = list(unit.messages)
         if extra:
@@ -636,6 +968,27 @@ class FastValidator:
         for m in sorted(shape_msgs, key=str):
             msgs.append(_format(str(m.value) if isinstance(m, RLiteral) else str(m), bound_vars))
         return msgs[0] if msgs else ""
+
+
+def _has_sparql_target(g, node) -> bool:
+    return (node, SH.target, None) in g
+
+
+def _merge_checks(unit: Unit, checks: list) -> list:
+    """Checks that scan the same values, merged into one query each."""
+    counts = [c for c in checks if isinstance(c, FocusCheck) and c.kind in ("min", "max")]
+    filters = [c for c in checks if type(c) is FilterCheck]
+    rest = [c for c in checks if c not in counts and c not in filters]
+    out = []
+    if len(counts) > 1:
+        out.append(CountCheck(unit, counts))
+    else:
+        out += counts
+    if len(filters) > 1:
+        out.append(MultiFilterCheck(unit, filters))
+    else:
+        out += filters
+    return out + rest
 
 
 def _direct_steps(g, path) -> list | None:
@@ -683,6 +1036,9 @@ def _int(o, p) -> int:
     return int(o.value)
 
 
+THREADS = int(os.environ.get("LLMKG_VALIDATE_THREADS", "0")) or min(4, os.cpu_count() or 1)
+SMALL_FOCUS = 2000   # focus nodes from a SPARQL target: up to this many, looked up one by one
+MAX_VALUES = 150000  # and up to this many, passed to the checks as VALUES
 RDF_TYPE_IRI = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 TYPE_SUB = RDF_TYPE_IRI + "/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
 
@@ -700,8 +1056,15 @@ class RunContext:
         self._ask: dict = {}
         self._pairs: dict = {}
         self._vtypes: dict = {}
+        self.candidates: dict = {}
+        self.focus_cache: dict = {}
+        self.focus_locks: dict = {}
+        self.lock = threading.Lock()
+        self.focus_terms = None
+        self.lateral = False
         if restrict is not None:
-            self.restrict = sorted({str(NamedNode(x)) for x in restrict})
+            self.restrict = sorted(set(restrict))
+        self.focus_terms = None
 
     # relevance of a source graph for a unit ------------------------------------------------
     def ask(self, text: str, dg=None) -> bool:
@@ -782,14 +1145,70 @@ class RunContext:
 
     # running a unit --------------------------------------------------------------------------
     def run(self, unit: Unit, dg: list, subclass: bool) -> list:
+        """The results of ``unit`` on the data graphs ``dg`` (thread-safe: a view per run)."""
+        view = copy.copy(self)
+        return view._run(unit, dg, subclass)
+
+    def _run(self, unit: Unit, dg: list, subclass: bool) -> list:
         self.dg = dg
         self.subclass = subclass
+        self.focus_terms = None
+        self.lateral = False
+        if unit.selective or unit.sparql_targets:
+            # a SPARQL target usually selects few nodes: list them once, then give them to every
+            # check (looked up one by one when there are few, joined by hash otherwise)
+            key = (unit.focus, unit.prologue, tuple(str(g) for g in dg), subclass, tuple(self.restrict or ()))
+            with self.lock:
+                lock = self.focus_locks.setdefault(key, threading.Lock())
+            with lock:  # units with the same targets (in other threads) wait for the first
+                terms = self.focus_cache.get(key)
+                if terms is None:
+                    terms = self._focus_nodes(unit)
+                    self.focus_cache[key] = terms
+            if not terms:
+                return []
+            if len(terms) <= MAX_VALUES or unit.sparql_targets:
+                self.focus_terms = terms
+                self.lateral = len(terms) <= SMALL_FOCUS
+        elif len(dg) == 1 and self.restrict is None and not self.ask(
+                unit.prologue + f"ASK {{ {unit.focus} }}".replace(
+                    "TYPEPATH", TYPE_SUB if subclass else RDF_TYPE_IRI), dg):
+            return []  # no focus node in graph:curated alone (types stated by the sources)
         res: list = []
-        for check in unit.checks:
-            res.extend(check.run(self))
+        try:
+            for check in unit.checks:
+                res.extend(check.run(self))
+        finally:
+            self.focus_terms = None
         return res
 
+    def _focus_nodes(self, unit: Unit) -> list[str]:
+        """The focus nodes of ``unit`` in this run (N-Triples), the SPARQL targets deciding
+        odd ones as rdflib does."""
+        restrict = "" if self.restrict is None else "VALUES ?this { " + " ".join(self.restrict) + " } "
+        terms = {str(r[0]) for r in self.query(unit, f"SELECT ?this WHERE {{ {restrict}{unit.focus} }}")}
+        odd: set = set()
+        for st in unit.sparql_targets:
+            odd |= st.odd_nodes(self, self.dg)
+        if self.restrict is not None:
+            odd &= set(self.restrict)
+        if odd:
+            terms -= odd
+            if unit.core_focus:
+                q = f"SELECT ?this WHERE {{ VALUES ?this {{ {' '.join(sorted(odd))} }} {unit.core_focus} }}"
+                terms |= {str(r[0]) for r in self.query(unit, q)}
+            for node in sorted(odd - terms):
+                for st in unit.sparql_targets:
+                    g = st.graph(self, self.dg, node)
+                    rn = to_rdflib(NamedNode(node[1:-1])) if node.startswith("<") else None
+                    if rn is not None and any(r["this"] == rn for r in g.query(st.prologue + st.text)):
+                        terms.add(node)
+                        break
+        return sorted(terms)
+
     def focus(self, unit: Unit) -> str:
+        if self.focus_terms is not None:
+            return "{ VALUES ?this { " + " ".join(self.focus_terms) + " } }"
         f = unit.focus
         if self.restrict is not None:
             f = "{ VALUES ?this { " + " ".join(self.restrict) + " } " + f + " }"
@@ -816,6 +1235,9 @@ class RunContext:
             return f"{self.focus(unit)} BIND (?this AS ?value){filt}"
         if unit.implied and self.restrict is None:
             return self.values(unit, cond)
+        if self.focus_terms is not None and self.lateral:  # few focus nodes: look up their values
+            filt = f" FILTER ({cond})" if cond else ""
+            return f"{self.focus(unit)} ?this {unit.path_sparql} ?value .{filt}"
         return self.focus(unit) + " " + self.values(unit, cond)
 
 
@@ -872,6 +1294,63 @@ class FocusCheck(Check):
         return [self.result(ctx, to_rdflib(row[0]), None) for row in ctx.query(u, body)]
 
 
+class CountCheck(Check):
+    """minCount and maxCount of one shape, in one query."""
+
+    def __init__(self, unit, checks: list):
+        super().__init__(unit, None)
+        self.mins = [c for c in checks if c.kind == "min"]
+        self.maxs = [c for c in checks if c.kind == "max"]
+
+    def run(self, ctx):
+        u = self.unit
+        conds = ["!BOUND(?n)"] if self.mins else []
+        conds += [f"?n < {c.arg}" for c in self.mins] + [f"?n > {c.arg}" for c in self.maxs]
+        counts = (f"{{ SELECT ?this (COUNT(DISTINCT ?value) AS ?n) WHERE {{ ?this {u.path_sparql} ?value }} "
+                  f"GROUP BY ?this }}")
+        if ctx.focus_terms is not None and ctx.lateral:
+            body = (f"SELECT ?this ?n WHERE {{ {ctx.focus(u)} OPTIONAL {{ SELECT ?this (COUNT(DISTINCT ?value) AS ?n) "
+                    f"WHERE {{ {ctx.focus(u)} ?this {u.path_sparql} ?value }} GROUP BY ?this }} "
+                    f"FILTER ({' || '.join(conds)}) }}")
+        elif self.mins:
+            body = f"SELECT ?this ?n WHERE {{ {ctx.focus(u)} OPTIONAL {counts} FILTER ({' || '.join(conds)}) }}"
+        else:
+            body = f"SELECT ?this ?n WHERE {{ {counts} {ctx.focus(u)} FILTER ({' || '.join(conds)}) }}"
+        out = []
+        for row in ctx.query(u, body):
+            focus = to_rdflib(row[0])
+            n = int(row[1].value) if row[1] is not None else 0
+            for c in self.mins:
+                if n < c.arg:
+                    out.append(c.result(ctx, focus, None))
+            for c in self.maxs:
+                if n > c.arg:
+                    out.append(c.result(ctx, focus, None))
+        return out
+
+
+class MultiFilterCheck(Check):
+    """Several FilterChecks of one shape, in one query."""
+
+    def __init__(self, unit, checks: list):
+        super().__init__(unit, None)
+        self.checks = checks
+
+    def run(self, ctx):
+        u = self.unit
+        any_cond = " || ".join(f"({c.cond})" for c in self.checks)
+        flags = " ".join(f"(({c.cond}) AS ?c{i})" for i, c in enumerate(self.checks))
+        body = f"SELECT DISTINCT ?this ?value {flags} WHERE {{ {ctx.focus_and_values(u, any_cond)} }}"
+        out = []
+        for r in ctx.query(u, body):
+            focus, value = to_rdflib(r[0]), to_rdflib(r[1])
+            for i, c in enumerate(self.checks):
+                flag = r[2 + i]
+                if flag is not None and flag.value == "true":
+                    out.append(c.result(ctx, focus, value))
+        return out
+
+
 class FilterCheck(Check):
     """nodeKind, in, min/maxLength: the offending (focus, value) rows, in SPARQL."""
 
@@ -899,24 +1378,15 @@ class _ValueBased(Check):
     """A test of the value node alone, decided in Python on the distinct values of the path."""
 
     def candidates(self, ctx: RunContext) -> list:
+        """The distinct values of the focus nodes in this run (cached per run)."""
         u = self.unit
-        steps = last_steps(ctx.engine.g, u.path) if u.path is not None else None
-        if steps is not None:
-            key = (id(ctx.store), tuple(steps))
-            cached = ctx.engine._candidates.get(key)
-            if cached is None:
-                seen = set()
-                for iri, inverse in steps:
-                    q = (f"SELECT DISTINCT ?v WHERE {{ ?v <{iri}> ?_o }}" if inverse
-                         else f"SELECT DISTINCT ?v WHERE {{ ?_s <{iri}> ?v }}")
-                    ctx.n_queries += 1
-                    for r in ctx.store.query(q, use_default_graph_as_union=True):
-                        seen.add(r[0])
-                cached = list(seen)
-                ctx.engine._candidates[key] = cached
-            return cached
-        body = f"SELECT DISTINCT ?value WHERE {{ {ctx.focus_and_values(u)} }}"
-        return [r[0] for r in ctx.query(u, body)]
+        key = (u.focus, u.path_sparql, tuple(str(g) for g in ctx.dg), ctx.restrict is not None)
+        cached = ctx.candidates.get(key)
+        if cached is None:
+            body = f"SELECT DISTINCT ?value WHERE {{ {ctx.focus_and_values(u)} }}"
+            cached = [r[0] for r in ctx.query(u, body)]
+            ctx.candidates[key] = cached
+        return cached
 
     def test(self, ctx, values: list) -> dict:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -941,7 +1411,16 @@ class _ValueBased(Check):
             if msg is not None and str(DUMMY_FOCUS) in msg:
                 msg = None  # the generic message names the focus node: make it for this one
             out.append(self.result(ctx, focus, value, msg))
+            for d in self.details(ctx, r[1]):
+                sev = d.get(SH.resultSeverity)
+                msg = d.get(SH.resultMessage)
+                out.append(Result(d.get(SH.focusNode), d.get(SH.resultPath), d.get(SH.value),
+                                  d.get(SH.sourceConstraintComponent), str(sev).rsplit("#", 1)[-1],
+                                  "" if msg is None else str(msg), d.get(SH.sourceShape)))
         return out
+
+    def details(self, ctx, term) -> list:
+        return []
 
 
 class PatternCheck(_ValueBased):
@@ -1003,16 +1482,20 @@ class ValueCheck(_ValueBased):
                 cache[t] = None  # passes unless reported below
             _ok, reports = self.comp.evaluate(SHACLExecutor(advanced_mode=True), rdflib.Graph(),
                                               {DUMMY_FOCUS: list(conv)}, [])
-            for rep in reports:
-                value = msg = None
-                for _s, p, o in rep[2]:
-                    if p == SH.value:
-                        value = o[1] if isinstance(o, tuple) else o
-                    elif p == SH.resultMessage and msg is None:
-                        msg = str(o)
+            for _text, node, triples in reports:
+                fields = _result_fields(triples)
+                main = fields.pop(node, {})
+                value = main.get(SH.value)
                 if value in conv:
-                    cache[conv[value]] = ("", msg)
+                    msg = main.get(SH.resultMessage)
+                    # sh:node nests the results of the node shape (sh:detail): pySHACL's report
+                    # lists them as results too, with the value as their focus node
+                    cache[conv[value]] = ("", None if msg is None else str(msg), list(fields.values()))
         return {t: cache[t][1] for t in values if cache.get(t) is not None}
+
+    def details(self, ctx, term) -> list:
+        hit = ctx.engine._value_cache.get((self.unit.shape, self.param), {}).get(term)
+        return hit[2] if hit else []
 
     def result(self, ctx, focus, value, message=None, path=None):
         if message is None:
@@ -1056,15 +1539,63 @@ class SparqlCheck(Check):
                 text = text[:m.end()] + "?this " + rest
         prefixes.update(engine._prefixes(cnode))
         self.select = text
+        self.fast_select = hash_join_text(text, engine._prologue(prefixes)) or text
         self.extra = list(set(g.objects(cnode, SH.message))) or None
+        self.engine = engine
+        self.cnode = cnode
+        self.raw = str(selects[0].value)
+        prologue = engine._prologue(prefixes)
+        st = _sparql_touches(text, prologue)
+        if st is None:
+            facts = _query_facts(text, prologue)
+            if facts is None or facts[1]:
+                raise Unsupported("a SPARQL constraint that reads beyond its focus node with expressions "
+                                  "that depend on literal types (rdflib and Oxigraph differ there)")
+            self.rdflib = None
+        else:
+            if any(x[0] in ("out", "in") and x[1] is None for x in st):
+                raise Unsupported("a SPARQL constraint with a variable predicate")
+            self.rdflib = RdflibSemantics(text, prologue, st)
 
     def run(self, ctx):
         u = self.unit
-        body = f"SELECT * WHERE {{ {ctx.focus(u)} {{ {self.select} }} }}"
+        body = f"SELECT * WHERE {{ {ctx.focus(u)} {{ {self.fast_select} }} }}"
+        odd = self.rdflib.odd_nodes(ctx, ctx.dg) if self.rdflib is not None else set()
+        if odd:
+            if ctx.focus_terms is not None:
+                odd &= set(ctx.focus_terms)
+            else:
+                q = f"SELECT ?this WHERE {{ VALUES ?this {{ {' '.join(sorted(odd))} }} {ctx.focus(u)} }}"
+                odd = {str(r[0]) for r in ctx.query(u, q)}
+        rows = [d for d in _row_dicts(ctx.query(u, body)) if str(d.get("this")) not in odd]
+        for node in sorted(odd):
+            rows += self._rdflib_rows(ctx, node)
+        return self._results(ctx, rows)
+
+    def _rdflib_rows(self, ctx, node: str) -> list[dict]:
+        """The solutions pySHACL gets for focus ``node``: $this bound, on its triples."""
+        from pyshacl.helper import get_query_helper_cls
+
+        u = self.unit
+        focus = to_rdflib(NamedNode(node[1:-1]))
+        helper = get_query_helper_cls()(ctx.engine.psg.lookup_shape_from_node(u.shape), self.cnode, self.raw)
+        helper.collect_prefixes()
+        binds, text = helper.pre_bind_variables(focus)
+        g = self.rdflib.graph(ctx, ctx.dg, node)
+        out = []
+        for r in g.query(helper.apply_prefixes(text), initBindings=binds):
+            d = {k: to_oxigraph(v) if not isinstance(v, BNode) else BlankNode(str(v))
+                 for k, v in r.asdict().items() if v is not None}
+            d.setdefault("this", NamedNode(node[1:-1]))
+            out.append(d)
+        return out
+
+    def _results(self, ctx, rows):
+        u = self.unit
         out = []
         seen_failure = set()
         seen = set()
-        for d in _row_dicts(ctx.query(u, body)):
+        for d in rows:
             t = d.pop("this", None)
             failure = d.pop("failure", None)
             p = d.pop("path", None)
@@ -1092,6 +1623,19 @@ class SparqlCheck(Check):
             msg = ctx.engine.message(u, None, focus, rv, bound_vars=(focus, rp, rv, extra), extra=self.extra)
             out.append(self.result(ctx, focus, rv, msg, path=rp))
         return out
+
+
+def _result_fields(triples) -> dict:
+    """{result node: {predicate: object}} of the triples of a pySHACL report (the first
+    sh:resultMessage of each)."""
+    out: dict = {}
+    for s, p, o in triples:
+        if isinstance(o, tuple):
+            o = o[1]
+        d = out.setdefault(s, {})
+        if p not in d:
+            d[p] = o
+    return {n: d for n, d in out.items() if d.get(RDF.type) == SH.ValidationResult or SH.focusNode in d}
 
 
 def _row_dicts(solutions) -> Iterator[dict]:

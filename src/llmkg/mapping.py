@@ -287,10 +287,7 @@ class Mapper:
                     label = str(v).strip()
                     prob = self.iri("problem", values.slugify(label) or "empty")
                     self.add(contribution, P("orkgp:P32"), prob, g)
-                    if (prob.value, g.value) not in self._typed_minted:
-                        self._typed_minted.add((prob.value, g.value))
-                        self.add(prob, TYPE, P("orkgc:Problem"), g)
-                        self.add(prob, LABEL, Literal(label), g)
+                    self.mint_problem(prob, label, g)
             elif key == "license" and access_given:
                 # the source flags the access level itself; the license keeps its text and IRI
                 before = len(self.quads)
@@ -301,6 +298,17 @@ class Mapper:
                 self.emit(s, f, value, g, rec, source)
                 if key in ("training corpus", "training data"):
                     self.corpora(s, value, g)
+
+    def mint_problem(self, prob: NamedNode, label: str, g: NamedNode) -> None:
+        """Type and label a research problem, once per graph: the first model (in the order
+        records are mapped) that names it gives its label."""
+        if (prob.value, g.value) not in self._typed_minted:
+            self._typed_minted.add((prob.value, g.value))
+            self.problem_quads(prob, label, g)
+
+    def problem_quads(self, prob: NamedNode, label: str, g: NamedNode) -> None:
+        self.add(prob, TYPE, P("orkgc:Problem"), g)
+        self.add(prob, LABEL, Literal(label), g)
 
     def corpora(self, s, value, g) -> None:
         items = value if isinstance(value, list) else [value]

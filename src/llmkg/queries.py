@@ -19,9 +19,14 @@ API
     :class:`QueryError` names the parameter and the expected type.
 ``execute(store, sparql, substitutions=None, ...) -> QueryResult``
     Run on a pyoxigraph Store with ``substitutions`` (parameters are never pasted into
-    the query text). Materializes the results (``max_rows``), enforces ``timeout``.
+    the query text). Materializes the results (``max_rows``), enforces ``timeout``. The
+    default graph is the union of all graphs unless the query has ``FROM``/``FROM NAMED``
+    or the caller names graphs.
 ``run(store, query, raw=None, **kw) -> QueryResult``
     ``bind`` + ``execute`` for a :class:`CannedQuery`, with its column titles.
+``execute_serialized(store, sparql, fmt, substitutions=None, ...) -> Serialized``
+    ``serialize(execute(...), fmt)`` in one step, with the same bytes: SELECT results in
+    JSON/XML/CSV/TSV are written by pyoxigraph's own serializer when nothing needs Python.
 ``execute_remote(endpoint, sparql, substitutions=None, ...) -> QueryResult``
     The same over the SPARQL 1.1 protocol (stdlib urllib); bound parameters are written
     into the text by :func:`render` as SPARQL terms serialized by pyoxigraph.
@@ -67,7 +72,8 @@ __all__ = [
     "Param", "CannedQuery", "QueryResult", "ResultCache",
     "PARAM_TYPES", "VIEWS", "RESULT_FORMATS", "GRAPH_FORMATS", "LIST_SEPARATOR",
     "load_registry", "load_query", "parse_query", "query_form", "bind", "parse_param_value",
-    "execute", "run", "execute_remote", "serialize", "render", "term_text", "cache_key",
+    "execute", "run", "execute_serialized", "Serialized", "execute_remote", "serialize", "render",
+    "term_text", "cache_key",
     "graph_term",
 ]
 
@@ -638,6 +644,9 @@ def graph_term(g):
         raise QueryError(f"not a graph name: {g!r}") from None
 
 
+_OUR_PREFIXES = tuple((p + ":", p, ns) for p, ns in PREFIXES.items())
+
+
 def _query_kwargs(sparql: str, substitutions, default_graph, named_graphs,
                   use_default_graph_as_union: bool, prefixes, base_iri, has_dataset) -> dict:
     """The keyword arguments of ``Store.query`` for :func:`execute`: the dataset rule, the
@@ -663,7 +672,8 @@ def _query_kwargs(sparql: str, substitutions, default_graph, named_graphs,
         kwargs["substitutions"] = dict(substitutions)
     if prefixes:
         # only those the text may use (Oxigraph checks every IRI it is given, per query)
-        used = {p: ns for p, ns in prefixes.items() if p + ":" in sparql}
+        needles = _OUR_PREFIXES if prefixes is PREFIXES else tuple((p + ":", p, ns) for p, ns in prefixes.items())
+        used = {p: ns for needle, p, ns in needles if needle in sparql}
         if used:
             kwargs["prefixes"] = used
     if base_iri:
@@ -780,10 +790,10 @@ def _count_rows(body: bytes, fmt: str) -> int:
         # A solution object follows "[" or "," and starts with a variable name (or is {}).
         # In a string, '"' is always escaped, so a '{"' there is the string's end and is
         # followed by ',', '}', ']' or ':', which no variable name starts with.
-        if b"[{}" in body or b",{}" in body:   # an empty solution, or braces in a string
+        if b"{}" in body:   # an empty solution, or braces in a string
             return len(json.loads(body)["results"]["bindings"])
         n = body.count(b'[{"') + body.count(b',{"')
-        if n:
+        if n and (b'{",' in body or b'{"}' in body):   # a string value that ends with "{"
             for end in _JSON_STRING_ENDS:
                 n -= body.count(end)
         return n
@@ -1278,14 +1288,11 @@ def _markdown(result: QueryResult, prefixes) -> bytes:
 def cache_key(version_id: str, sparql: str, substitutions: Mapping[Variable, Term] | None = None,
               **options) -> str:
     """A stable key for a result: store version, query text, bound terms and options."""
-    h = hashlib.sha256()
-    h.update(version_id.encode())
-    h.update(b"\0" + sparql.encode("utf-8"))
-    for k, v in sorted(((k.value, str(v)) for k, v in (substitutions or {}).items())):
-        h.update(b"\0" + k.encode() + b"=" + v.encode("utf-8"))
-    for k, v in sorted(options.items()):
-        h.update(b"\0" + k.encode() + b"=" + repr(v).encode("utf-8"))
-    return h.hexdigest()
+    parts = [version_id, sparql]
+    if substitutions:
+        parts += sorted(f"{k.value}={v}" for k, v in substitutions.items())
+    parts += [f"{k}={v!r}" for k, v in sorted(options.items())]
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
 class ResultCache:

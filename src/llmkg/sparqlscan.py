@@ -90,9 +90,9 @@ def significant(text: str) -> list[Tok]:
 def query_form(text: str) -> str | None:
     """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``: the first query keyword (None:
     none, e.g. an update)."""
-    for kind, value, _start in _raw_tokens(text, False):
-        if kind == "word":
-            up = value.upper()
+    for m in _TOKEN_RE.finditer(text):   # lazily: the form comes after the prologue
+        if m.lastgroup == "word":
+            up = m.group().upper()
             if up in QUERY_FORMS:
                 return up
     return None
@@ -134,16 +134,22 @@ class Scan:
     where_positions: list[int]       # offsets of the WHERE of DELETE/INSERT operations
 
 
-class _T(tuple):
-    __slots__ = ()
-    kind = property(lambda self: self[0])
-    value = property(lambda self: self[1])
-    start = property(lambda self: self[2])
+_KEYWORDS = frozenset(("PREFIX", "BASE", "FROM", "USING", "WITH", "DELETE", "INSERT", "WHERE", "SERVICE")
+                      + QUERY_FORMS + UPDATE_KEYWORDS + VOLATILE)
+
+
+# Words whose absence (even as parts of other words) lets scan() skip the tokenizing
+_RARE = ("SERVICE", "FROM", "USING", "WITH", "NOW", "RAND", "UUID", "BNODE") + UPDATE_KEYWORDS
 
 
 def scan(text: str) -> Scan:
-    toks = [_T(t) for t in _raw_tokens(text, False)]
-    prefixes: dict[str, str] = dict(PREFIXES)  # llmkg predefines its prefixes for queries
+    up_text = text.upper()
+    if not any(k in up_text for k in _RARE):
+        # no dataset, SERVICE, volatile function or update keyword anywhere: only the form
+        return Scan(form=query_form(text), is_update=False, has_dataset=False, volatile=False,
+                    services=[], service_spans=[], has_using=False, where_positions=[])
+    toks = _raw_tokens(text, False)   # (kind, value, start)
+    prefixes: dict[str, str] | None = None  # llmkg predefines its prefixes; the query's win
     base: str | None = None
     form = None
     first_kw = None
@@ -156,25 +162,30 @@ def scan(text: str) -> Scan:
     n = len(toks)
     i = 0
     while i < n:
-        t = toks[i]
-        up = t.value.upper() if t.kind == "word" else ""
-        if t.kind == "punct":
-            if t.value == "{":
+        kind, value, start = toks[i]
+        if kind == "punct":
+            if value == "{":
                 depth += 1
-            elif t.value == "}":
+            elif value == "}":
                 depth -= 1
-            elif t.value == ";" and depth == 0:
+            elif value == ";" and depth == 0:
                 op_has_template = False
-        elif t.kind == "word":
-            if up == "PREFIX" and i + 2 < n and toks[i + 2].kind == "iri":
-                name = toks[i + 1].value
+        elif kind == "word":
+            up = value.upper()
+            if up not in _KEYWORDS:
+                i += 1
+                continue
+            if up == "PREFIX" and i + 2 < n and toks[i + 2][0] == "iri":
+                name = toks[i + 1][1]
                 if name.endswith(":"):
-                    iri = _unescape_iri(toks[i + 2].value[1:-1])
+                    iri = _unescape_iri(toks[i + 2][1][1:-1])
+                    if prefixes is None:
+                        prefixes = dict(PREFIXES)
                     prefixes[name[:-1]] = urljoin(base, iri) if base else iri
                 i += 3
                 continue
-            if up == "BASE" and i + 1 < n and toks[i + 1].kind == "iri":
-                iri = _unescape_iri(toks[i + 1].value[1:-1])
+            if up == "BASE" and i + 1 < n and toks[i + 1][0] == "iri":
+                iri = _unescape_iri(toks[i + 1][1][1:-1])
                 base = urljoin(base, iri) if base else iri
                 i += 2
                 continue
@@ -186,34 +197,35 @@ def scan(text: str) -> Scan:
                 has_dataset = True
             elif up in ("USING", "WITH"):
                 has_using = True
-            elif up in VOLATILE and i + 1 < n and toks[i + 1].value == "(":
+            elif up in VOLATILE and i + 1 < n and toks[i + 1][1] == "(":
                 volatile = True
             elif up in ("DELETE", "INSERT") and depth == 0:
                 op_has_template = True
             elif up == "WHERE" and depth == 0 and op_has_template:
-                prev = toks[i - 1].value.upper() if i else ""
+                prev = toks[i - 1][1].upper() if i else ""
                 if prev not in ("DELETE", "INSERT"):   # DELETE WHERE takes no USING
-                    wheres.append(t.start)
+                    wheres.append(start)
             elif up == "SERVICE":
                 j = i + 1
-                if j < n and toks[j].kind == "word" and toks[j].value.upper() == "SILENT":
+                if j < n and toks[j][0] == "word" and toks[j][1].upper() == "SILENT":
                     j += 1
                 target: str | None = None
                 if j < n:
-                    nt = toks[j]
-                    if nt.kind == "iri":
-                        iri = _unescape_iri(nt.value[1:-1])
+                    nkind, nvalue, _ = toks[j]
+                    if nkind == "iri":
+                        iri = _unescape_iri(nvalue[1:-1])
                         if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri):
                             target = iri
                         elif base:
                             target = urljoin(base, iri)
-                    elif nt.kind == "word" and ":" in nt.value:
-                        p, _, local = nt.value.partition(":")
-                        if p in prefixes:
-                            target = prefixes[p] + re.sub(r"\\(.)", r"\1", local)
+                    elif nkind == "word" and ":" in nvalue:
+                        p, _, local = nvalue.partition(":")
+                        known = prefixes if prefixes is not None else PREFIXES
+                        if p in known:
+                            target = known[p] + re.sub(r"\\(.)", r"\1", local)
                 services.append(target)
-                end = toks[j].start + len(toks[j].value) if j < n else len(text)
-                spans.append((t.start, end))
+                end = toks[j][2] + len(toks[j][1]) if j < n else len(text)
+                spans.append((start, end))
                 i = j + 1
                 continue
         i += 1

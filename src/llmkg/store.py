@@ -143,45 +143,88 @@ def write_version(store_dir: str | os.PathLike, quads: Iterable[Quad], meta: dic
     """
     from pyoxigraph import NamedNode
 
-    store_dir = Path(store_dir)
-    with build_lock(store_dir):
-        sweep(store_dir)
-        work = store_dir / f"building-{os.getpid()}-{secrets.token_hex(4)}"
-        try:
-            work.mkdir(parents=True)
-            db = Store(str(work / "db"))
-            db.bulk_extend(quads)
-            for data, fmt, graph in extra:
-                db.bulk_load(data, format=fmt, to_graph=NamedNode(graph))
-            db.flush()
-            count = len(db)
-            del db  # closes RocksDB before the directory moves
-            version_id = new_version_id(meta.get("inputs_hash", secrets.token_hex(8)))
-            meta = dict(meta, version=version_id, quads=count)
-            (work / "build.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
-                                             encoding="utf-8")
-            versions = store_dir / "versions"
-            versions.mkdir(exist_ok=True)
+    with building(store_dir) as work:
+        db = Store(str(work.db))
+        db.bulk_extend(quads)
+        for data, fmt, graph in extra:
+            db.bulk_load(data, format=fmt, to_graph=NamedNode(graph))
+        db.flush()
+        count = len(db)
+        del db  # closes RocksDB before the directory moves
+        return work.commit(meta, count)
+
+
+class Work:
+    """A version being written aside (see :func:`building`)."""
+
+    def __init__(self, store_dir: Path, path: Path):
+        self.store_dir = store_dir
+        self.path = path
+        self.version: Version | None = None
+
+    @property
+    def db(self) -> Path:
+        return self.path / "db"
+
+    def commit(self, meta: dict, quads: int) -> Version:
+        """Make the work directory a version and swap ``current`` to it (the database must be
+        closed). ``quads`` is recorded in build.json."""
+        store_dir, work = self.store_dir, self.path
+        version_id = new_version_id(meta.get("inputs_hash", secrets.token_hex(8)))
+        meta = dict(meta, version=version_id, quads=quads)
+        (work / "build.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
+                                         encoding="utf-8")
+        versions = store_dir / "versions"
+        versions.mkdir(exist_ok=True)
+        final = versions / version_id
+        if final.exists():  # two builds in the same second with the same inputs
+            version_id = version_id + "-" + secrets.token_hex(2)
             final = versions / version_id
-            if final.exists():  # two builds in the same second with the same inputs
-                version_id = version_id + "-" + secrets.token_hex(2)
-                final = versions / version_id
-            os.rename(work, final)
-            _fsync_dir(versions)
-            tmp_link = store_dir / f"current.{os.getpid()}.tmp"
-            if tmp_link.is_symlink() or tmp_link.exists():
-                tmp_link.unlink()
-            os.symlink(os.path.join("versions", version_id), tmp_link)
-            os.replace(tmp_link, store_dir / "current")  # the atomic swap
-            _fsync_dir(store_dir)
-        except OSError as exc:
-            shutil.rmtree(work, ignore_errors=True)
-            if exc.errno == errno.ENOSPC:
-                raise StoreError(f"the disk is full; the store at {store_dir} was left as it was") from None
-            raise StoreError(f"cannot write the store at {store_dir}: {exc}; "
-                             "the previous version was left as it was") from None
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
-        sweep(store_dir)
-    return Version(version_id, store_dir / "versions" / version_id, meta)
+            meta["version"] = version_id
+        os.rename(work, final)
+        _fsync_dir(versions)
+        tmp_link = store_dir / f"current.{os.getpid()}.tmp"
+        if tmp_link.is_symlink() or tmp_link.exists():
+            tmp_link.unlink()
+        os.symlink(os.path.join("versions", version_id), tmp_link)
+        os.replace(tmp_link, store_dir / "current")  # the atomic swap
+        _fsync_dir(store_dir)
+        self.version = Version(version_id, final, meta)
+        return self.version
+
+
+@contextmanager
+def building(store_dir: str | os.PathLike, forget_new_store: bool = False) -> Iterator[Work]:
+    """Hold the build lock and a fresh work directory ``building-<pid>-<random>/`` to write a
+    version into; the caller fills ``work.db`` and calls ``work.commit(meta, quads)``.
+
+    Leaving the block without a commit, or by an exception, removes the work directory and
+    leaves ``current`` untouched. ``forget_new_store``: if the store directory did not exist
+    before, remove it too when nothing was committed (a refused first build leaves no trace).
+    """
+    store_dir = Path(store_dir)
+    existed = store_dir.exists()
+    work = None
+    try:
+        with build_lock(store_dir):
+            sweep(store_dir)
+            work = Work(store_dir, store_dir / f"building-{os.getpid()}-{secrets.token_hex(4)}")
+            try:
+                work.path.mkdir(parents=True)
+                yield work
+            except OSError as exc:
+                shutil.rmtree(work.path, ignore_errors=True)
+                if exc.errno == errno.ENOSPC:
+                    raise StoreError(f"the disk is full; the store at {store_dir} was left as it was") from None
+                raise StoreError(f"cannot write the store at {store_dir}: {exc}; "
+                                 "the previous version was left as it was") from None
+            except BaseException:
+                shutil.rmtree(work.path, ignore_errors=True)
+                raise
+            if work.version is None:
+                shutil.rmtree(work.path, ignore_errors=True)
+            else:
+                sweep(store_dir)
+    finally:
+        if forget_new_store and not existed and (work is None or work.version is None):
+            shutil.rmtree(store_dir, ignore_errors=True)

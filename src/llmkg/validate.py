@@ -356,21 +356,40 @@ def source_graph_ids(graph_names: Iterable[str]) -> list:
     return ids or [None]
 
 
-def results_to_problems(runs, locator: "Locator", in_source) -> list[Problem]:
+def results_to_problems(runs, locator: "Locator", in_source, memo: dict | None = None) -> list[Problem]:
     """SHACL results of each run (source id, results in the form of :func:`_results`) as
     Problems at their file:line. A result found by several runs is reported once, by the
-    first (source graphs in sorted order)."""
+    first (source graphs in sorted order).
+
+    ``memo``: (result key, source) -> Problem, filled and reused (incremental builds)."""
     problems: list[Problem] = []
     seen: set = set()
     for sid, results in runs:
-        for r in results:
+        # in a stable order (engines list results in their own order), so that the report,
+        # which shows each line once, shows the same one whichever engine ran
+        for key, r in sorted(((result_key(r), r) for r in results), key=lambda kr: _sortable(kr[0])):
             focus = str(r["focus"])
-            key = (focus, r["path"], str(r["value"]), str(r["component"]), r["severity"], str(r["shape"]))
             if key in seen:
                 continue
             seen.add(key)
-            problems.append(locate_result(r, locator, sid if in_source(sid, focus) else None))
+            source = sid if in_source(sid, focus) else None
+            if memo is not None:
+                p = memo.get((key, source))
+                if p is None:
+                    p = memo[(key, source)] = locate_result(r, locator, source)
+                problems.append(p)
+            else:
+                problems.append(locate_result(r, locator, source))
     return problems
+
+
+def _sortable(key: tuple) -> tuple:
+    return tuple("" if k is None else k for k in key)
+
+
+def result_key(r: dict) -> tuple:
+    """What makes two SHACL results the same one (across source graphs)."""
+    return (str(r["focus"]), r["path"], str(r["value"]), str(r["component"]), r["severity"], str(r["shape"]))
 
 
 def locate_result(r: dict, locator: "Locator", source: str | None) -> Problem:
@@ -523,45 +542,56 @@ def _fmt_count(n: int) -> str:
 def disagreements(rs: RecordSet, vocabularies) -> list[Problem]:
     """A Warning for every model fact on which two sources disagree (both sources, both values)."""
     out: list[Problem] = []
-    describe = {
-        "number of parameters": lambda f: f"'{f.text}'" + (
-            "" if _fmt_count(f.value) == f.text else f" ({_fmt_count(f.value)})"),
-        "date created": lambda f: f"'{f.text}'",
-        "access level": lambda f: f"'{f.text}' ({f.value})",
-    }
     for rec in rs.by_kind("model"):
-        blocks = rec.data.get("sources")
-        if not isinstance(blocks, dict) or len(blocks) < 2:
+        out += record_disagreements(rec, vocabularies)
+    return out
+
+
+_DESCRIBE = {
+    "number of parameters": lambda f: f"'{f.text}'" + (
+        "" if _fmt_count(f.value) == f.text else f" ({_fmt_count(f.value)})"),
+    "date created": lambda f: f"'{f.text}'",
+    "access level": lambda f: f"'{f.text}' ({f.value})",
+}
+
+
+def record_disagreements(rec: Record, vocabularies) -> list[Problem]:
+    """The Warnings of :func:`disagreements` for one model record."""
+    out: list[Problem] = []
+    if rec.kind != "model":
+        return out
+    blocks = rec.data.get("sources")
+    if not isinstance(blocks, dict) or len(blocks) < 2:
+        return out
+    facts: dict[str, list[_Fact]] = {}
+    for sid in sorted(blocks):
+        b = blocks[sid]
+        if not isinstance(b, dict):
             continue
-        facts: dict[str, list[_Fact]] = {}
-        for sid in sorted(blocks):
-            b = blocks[sid]
-            if not isinstance(b, dict):
-                continue
-            t = b.get("number of parameters")
-            if isinstance(t, str):
-                m = values.parse_params(t).maximum
-                if m is not None:
-                    facts.setdefault("number of parameters", []).append(
-                        _Fact(sid, "number of parameters", t, m))
-            t = b.get("date created")
-            if isinstance(t, str):
-                d = values.parse_date(t)
-                if d.ok:
-                    facts.setdefault("date created", []).append(_Fact(sid, "date created", t, d.value))
-            acc = _access_of(b, vocabularies)
-            if acc:
-                key = "access" if "access" in b else "license"
-                facts.setdefault("access level", []).append(_Fact(sid, key, str(b[key]), acc))
-        for what, found in facts.items():
-            first = found[0]
-            other = next((f for f in found[1:] if not _same(what, first.value, f.value)), None)
-            if other is None:
-                continue
-            msg = (f"the sources disagree on the {what}: {first.source} says {describe[what](first)}, "
-                   f"{other.source} says {describe[what](other)}")
-            out.append(Problem(rec.file, rec.line("sources", first.source, first.key), "Warning",
-                               first.key, msg, f"{rs_base(rec)}", "llmkg:SourcesDisagree"))
+        t = b.get("number of parameters")
+        if isinstance(t, str):
+            m = values.parse_params(t).maximum
+            if m is not None:
+                facts.setdefault("number of parameters", []).append(
+                    _Fact(sid, "number of parameters", t, m))
+        t = b.get("date created")
+        if isinstance(t, str):
+            d = values.parse_date(t)
+            if d.ok:
+                facts.setdefault("date created", []).append(_Fact(sid, "date created", t, d.value))
+        acc = _access_of(b, vocabularies)
+        if acc:
+            key = "access" if "access" in b else "license"
+            facts.setdefault("access level", []).append(_Fact(sid, key, str(b[key]), acc))
+    for what, found in facts.items():
+        first = found[0]
+        other = next((f for f in found[1:] if not _same(what, first.value, f.value)), None)
+        if other is None:
+            continue
+        msg = (f"the sources disagree on the {what}: {first.source} says {_DESCRIBE[what](first)}, "
+               f"{other.source} says {_DESCRIBE[what](other)}")
+        out.append(Problem(rec.file, rec.line("sources", first.source, first.key), "Warning",
+                           first.key, msg, f"{rs_base(rec)}", "llmkg:SourcesDisagree"))
     return out
 
 

@@ -2,14 +2,15 @@
 
 A plain ASGI callable (no framework): the routes are few, and a framework's request and
 response objects cost more than they give here (docs/architecture-web.md has the numbers).
-Every query runs in a worker process (:mod:`.pool`); the whole result is computed and
-serialized there before the first byte of the answer is sent, so a query that fails or
-overruns its time limit is an error status, never a 200 with a cut-off body.
+One instance runs in each worker process (:mod:`.server`). Every query runs there, under a
+time limit that stops the process when it is overrun (:mod:`.runner`); the whole result is
+computed and serialized before the first byte of the answer is sent, so a query that fails
+or overruns its time limit is an error status, never a 200 with a cut-off body.
 """
 
 from __future__ import annotations
 
-import asyncio
+import contextvars
 import hmac
 import json
 import logging
@@ -18,7 +19,7 @@ import re
 import time
 from collections import OrderedDict
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlsplit
 
 from .. import queries as Q
 from ..errors import LlmkgError, QueryError, StoreError
@@ -27,7 +28,9 @@ from ..vocab import GRAPH, ONTOLOGY_IRI, PREFIXES
 from . import negotiate as N
 from . import pages
 from .config import ServerConfig
-from .pool import Busy, QueryTimeout, WorkerCrashed, WorkerPool
+from . import jobs
+from .protocol import CONNECTIONS
+from .runner import Runner, pending_input, write_all
 from .scan import add_using, scan, strip_services
 
 log = logging.getLogger("llmkg.web")
@@ -40,6 +43,10 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 # 400): our own limit is just below, so that a long GET gets a 414 that says what to do.
 MAX_URL = 60 * 1024
 FORMATS_NS = "http://www.w3.org/ns/formats/"
+
+
+# the request (and its ASGI send) whose job is running, for the watchdog's 503
+_REQUEST: contextvars.ContextVar = contextvars.ContextVar("llmkg_request", default=None)
 
 
 class HTTPError(Exception):
@@ -124,6 +131,9 @@ def parse_params(raw: bytes | str) -> list[tuple[str, str]]:
         except UnicodeDecodeError:
             raise HTTPError(400, "the query string is not URL-encoded ASCII") from None
     try:
+        if "&" not in raw and ";" not in raw and "=" in raw:   # one parameter: most requests
+            k, _, v = raw.partition("=")
+            return [(unquote_plus(k, errors="strict"), unquote_plus(v, errors="strict"))]
         return parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError):
         raise HTTPError(400, "the parameters are not valid UTF-8 once URL-decoded") from None
@@ -205,10 +215,14 @@ def _etag_matches(header: str | None, etag: str) -> bool:
 
 
 class App:
-    def __init__(self, cfg: ServerConfig):
+    def __init__(self, cfg: ServerConfig, slot: int = 0, stats=None, update_lock: str | None = None):
         self.cfg = cfg
-        self.pool = WorkerPool(cfg.workers)
-        self.cache = ResponseCache(cfg.cache_bytes)
+        self.slot = slot
+        self.stats = stats                    # server.SharedStats (None: a lone process)
+        self.update_lock_file = update_lock   # flock()ed by updates, across the workers
+        self.runner = Runner(on_timeout=self._on_timeout)
+        # each worker process caches what it answered: the budget is split between them
+        self.cache = ResponseCache(cfg.cache_bytes // max(1, cfg.workers))
         self.started = time.time()
         self.version: Version | None = None
         self._link: str | None = None
@@ -221,7 +235,6 @@ class App:
         self._registry_checked = 0.0
         self._registry_error: str | None = None
         self._info: dict[str, dict] = {}
-        self.update_lock = asyncio.Lock()
         self.on_ready = None
         base = cfg.base
         self.mounts: list[tuple[str, str]] = [("/resource/", base), ("/graph/", GRAPH)]
@@ -229,6 +242,10 @@ class App:
             p = urlsplit(ns).path
             if p and p != "/" and p not in (m for m, _ in self.mounts):
                 self.mounts.append((p, ns))
+        self._negotiated: dict = {}     # (Accept, query form) -> format
+        self._encoded: dict = {}        # (name, value) -> the header as bytes
+        self._max_rows_text = str(cfg.max_rows)
+        self._db_paths: dict = {}
         self.ontology_paths = {"/ontology", "/ontology/"}
         op = urlsplit(ONTOLOGY_IRI).path
         if op and op != "/":
@@ -262,6 +279,13 @@ class App:
                             f"no graph has been built in {self.cfg.store} yet (run 'llmkg build')")
         return self.version
 
+    def _db_path(self, v: Version) -> str:
+        p = self._db_paths.get(v.id)
+        if p is None:
+            self._db_paths = {v.id: str(v.db)}
+            p = self._db_paths[v.id]
+        return p
+
     # -- canned queries -------------------------------------------------------------------
 
     def registry(self) -> dict:
@@ -294,6 +318,7 @@ class App:
             return
         req = Request(scope, receive)
         t0 = time.perf_counter()
+        _REQUEST.set((req, send))
         try:
             resp = await self.dispatch(req)
         except HTTPError as exc:
@@ -312,7 +337,6 @@ class App:
             msg = await receive()
             if msg["type"] == "lifespan.startup":
                 try:
-                    await self.pool.start()
                     try:
                         self.current()
                     except HTTPError as exc:
@@ -325,15 +349,26 @@ class App:
                 if self.on_ready is not None:
                     self.on_ready()
             elif msg["type"] == "lifespan.shutdown":
-                await self.pool.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
     async def _send(self, req: Request, resp: Response, send) -> None:
-        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in resp.headers]
+        enc = self._encoded
+        headers = []
+        for h in resp.headers:
+            b = enc.get(h)
+            if b is None:
+                b = (h[0].encode("latin-1"), h[1].encode("latin-1"))
+                if len(enc) < 4096:   # the values that repeat: types, versions, Vary...
+                    enc[h] = b
+            headers.append(b)
         if self.cfg.cors:
             headers.append((b"access-control-allow-origin", b"*"))
             headers.append((b"access-control-expose-headers", EXPOSE.encode()))
+        if self.stats is not None and self.stats.crowded(self.slot, len(CONNECTIONS)):
+            # This worker holds more keep-alive connections than another one: close this
+            # one after the answer; the client reconnects, to a worker that is free.
+            headers.append((b"connection", b"close"))
         body = resp.body
         if resp.status not in (204, 304):
             headers.append((b"content-length", str(len(body)).encode()))
@@ -428,23 +463,62 @@ class App:
     # -- jobs -----------------------------------------------------------------------------
 
     async def run_job(self, job: dict, timeout: float | None = None) -> dict:
+        """Run a job of :mod:`.jobs` here, now (the event loop waits: one job at a time per
+        worker process, and a busy worker accepts no connections). Over ``timeout`` the
+        watchdog answers 503 and the process exits (:meth:`_on_timeout`)."""
         timeout = self.cfg.timeout if timeout is None else timeout
-        qt = self.cfg.queue_timeout if self.cfg.queue_timeout is not None else timeout
-        try:
-            ans = await self.pool.run(job, timeout, qt)
-        except QueryTimeout as exc:
-            raise HTTPError(503, f"{exc}. Narrow the query (a LIMIT, more specific patterns) "
-                                 "or run it locally with 'llmkg query'.",
-                            [("Cache-Control", "no-store")]) from None
-        except Busy as exc:
-            raise HTTPError(503, str(exc), [("Retry-After", "2")]) from None
-        except WorkerCrashed as exc:
-            raise HTTPError(500, str(exc)) from None
+        ctx = _REQUEST.get()
+        ans = self.runner.run(lambda: jobs.handle(job), timeout, (ctx, timeout))
         if not ans.get("ok"):
             if ans.get("trace"):
-                log.error("worker error: %s\n%s", ans.get("error"), ans.get("trace"))
+                log.error("job error: %s\n%s", ans.get("error"), ans.get("trace"))
             raise HTTPError(int(ans.get("status", 500)), ans.get("error") or "the query failed")
         return ans["value"]
+
+    def _raw_response(self, req: Request | None, resp: Response) -> bytes:
+        """A whole HTTP/1.1 response (``Connection: close``), for the watchdog's last words."""
+        reason = {503: "Service Unavailable"}.get(resp.status, "Error")
+        lines = [f"HTTP/1.1 {resp.status} {reason}"]
+        lines += [f"{k}: {v}" for k, v in resp.headers]
+        if self.cfg.cors:
+            lines += ["Access-Control-Allow-Origin: *", f"Access-Control-Expose-Headers: {EXPOSE}"]
+        body = b"" if req is not None and req.method == "HEAD" else resp.body
+        lines += [f"Content-Length: {len(resp.body)}", "Connection: close", "", ""]
+        return "\r\n".join(lines).encode("latin-1") + body
+
+    def _on_timeout(self, context) -> None:
+        """The watchdog's thread, for a job over its limit; the process exits right after.
+
+        The event loop is stuck in the job, so nothing else writes to the connections."""
+        ctx, timeout = context if context else (None, self.cfg.timeout)
+        if self.stats is not None:
+            self.stats.timed_out(self.slot)   # visible in /health before the client sees 503
+        own_fd = None
+        if ctx is not None:
+            req, send = ctx
+            cycle = getattr(send, "__self__", None)
+            proto = next((c for c in CONNECTIONS if getattr(c, "cycle", None) is cycle), None)
+            own_fd = proto.socket_fd() if proto is not None else None
+            msg = (f"the query ran longer than the limit of {timeout:g} s and was stopped. Narrow "
+                   "the query (a LIMIT, more specific patterns) or run it locally with 'llmkg query'.")
+            resp = self.error(req, 503, msg, [("Cache-Control", "no-store")])
+            if own_fd is not None:
+                write_all(own_fd, self._raw_response(req, resp))
+        # the requests that arrived on the other connections meanwhile: ask them to retry
+        retry = Response(503, b"this server process restarted (another query overran its time limit); "
+                              b"send the request again\n", "text/plain; charset=utf-8",
+                         [("Retry-After", "1"), ("Cache-Control", "no-store")])
+        data = self._raw_response(None, retry)
+        for conn in list(CONNECTIONS):
+            fd = conn.socket_fd()
+            if fd is None or fd == own_fd:
+                continue
+            try:
+                waiting = pending_input(fd) > 0 or (conn.cycle is not None and not conn.cycle.response_complete)
+                if waiting and conn.transport.get_write_buffer_size() == 0:
+                    write_all(fd, data, 0.5)
+            except Exception:  # pragma: no cover - the process is about to exit anyway
+                pass
 
     def _common_headers(self, v: Version, etag: str | None, volatile: bool = False) -> list[tuple[str, str]]:
         h = [("X-LLMKG-Store-Version", v.id)]
@@ -537,7 +611,7 @@ class App:
                 raise HTTPError(400, "no query in the request ('query' parameter or an "
                                      "application/sparql-query body)")
             return await self.service_description(req)
-        return await self.query(req, qs[0], params, fast=(v.id, fast))
+        return await self.query(req, qs[0], params, fast=(v.id, fast), v=v)
 
     def _revalidate(self, req: Request, resp: Response) -> Response | None:
         inm = req.headers.get("if-none-match")
@@ -557,8 +631,9 @@ class App:
                 raise HTTPError(403, f"SERVICE {what} is refused: this endpoint does not call other "
                                      f"endpoints (only SERVICE <{self.endpoint_url(req)}>, itself)")
 
-    async def query(self, req: Request, text: str, params: list[tuple[str, str]], fast=None) -> Response:
-        v = self.current()
+    async def query(self, req: Request, text: str, params: list[tuple[str, str]], fast=None,
+                    v: Version | None = None) -> Response:
+        v = v or self.current()
         sc = scan(text)
         if sc.is_update:
             raise HTTPError(400, "this is a SPARQL Update, not a query: send it by POST as "
@@ -575,8 +650,12 @@ class App:
             fmt = (N.FOR_GRAPH if is_graph else N.FOR_RESULTS).get(fmt)
         if fmt is None:   # no format= (or one that does not fit, as SPARQLWrapper may send): Accept
             accept = req.headers.get("accept")
-            html_ok = accept is not None and "text/html" in accept
-            fmt = N.choose(accept, N.offers_for(form, html=html_ok))
+            fmt = self._negotiated.get((accept, form), False)
+            if fmt is False:
+                html_ok = accept is not None and "text/html" in accept
+                fmt = N.choose(accept, N.offers_for(form, html=html_ok))
+                if len(self._negotiated) < 512:
+                    self._negotiated[(accept, form)] = fmt
             if fmt is None:
                 # Nothing acceptable: send the closest format rather than a 406 (RFC 9110
                 # allows either). Clients such as roqet ask for SPARQL XML results whatever
@@ -600,7 +679,7 @@ class App:
         # other is empty) win over the query's FROM / FROM NAMED, which win over the union
         # of all graphs (llmkg.queries.execute applies the last two rules).
         given = bool(dg or ng)
-        job = {"kind": "query", "db": str(v.db), "sparql": text, "formats": [fmt],
+        job = {"kind": "query", "db": self._db_path(v), "sparql": text, "formats": [fmt],
                "default_graph": dg if given else None, "named_graphs": ng if given else None,
                "base_iri": endpoint,
                "form": form, "has_dataset": sc.has_dataset, "max_rows": self.cfg.max_rows,
@@ -615,7 +694,9 @@ class App:
         body, ctype = val["bodies"][fmt]
         if fmt == "html":
             body = pages.sparql_html_page(text, body.decode("utf-8"), val, None, v.id).encode("utf-8")
-        headers = self._common_headers(v, etag, sc.volatile) + [("Vary", "Accept")] + self._row_headers(val)
+        headers = self._common_headers(v, etag, sc.volatile)
+        headers.append(("Vary", "Accept"))
+        headers += self._row_headers(val)
         resp = Response(200, body, ctype, headers)
         if not sc.volatile:
             self.cache.put(key, resp)
@@ -624,8 +705,8 @@ class App:
         return resp
 
     def _row_headers(self, val: dict) -> list[tuple[str, str]]:
-        h = [("X-LLMKG-Rows", str(val.get("rows", 0))), ("X-LLMKG-Max-Rows", str(self.cfg.max_rows)),
-             ("X-LLMKG-Elapsed-Ms", f"{val.get('elapsed', 0) * 1000:.1f}")]
+        h = [("X-LLMKG-Rows", str(val.get("rows", 0))), ("X-LLMKG-Max-Rows", self._max_rows_text),
+             ("X-LLMKG-Elapsed-Ms", "%.1f" % (val.get("elapsed", 0) * 1000))]
         if val.get("truncated"):
             h.append(("X-LLMKG-Truncated", "true"))
         return h
@@ -656,9 +737,9 @@ class App:
                 raise HTTPError(400, f"not an IRI: {g!r}")
         text = add_using(text, sc.where_positions, using, using_named)
         self.current()
-        async with self.update_lock:
-            val = await self.run_job({"kind": "update", "store_dir": str(self.cfg.store), "update": text,
-                                      "base": self.endpoint_url(req)}, timeout=max(self.cfg.timeout, 120.0))
+        val = await self.run_job({"kind": "update", "store_dir": str(self.cfg.store), "update": text,
+                                  "base": self.endpoint_url(req), "update_lock": self.update_lock_file},
+                                 timeout=max(self.cfg.timeout, 120.0))
         v = self.current()
         body = json.dumps({"status": "updated", "store_version": v.id, **val}, indent=1).encode()
         return Response(200, body, "application/json", [("Cache-Control", "no-store")])
@@ -766,19 +847,21 @@ class App:
                         [("ETag", etag), ("Cache-Control", cc)])
 
     def health(self, req: Request) -> Response:
-        doc = {"uptime_s": round(time.time() - self.started, 1), "updates_enabled": self.cfg.updates_enabled,
-               "workers": self.pool.stats(), "cache": self.cache.stats(), "swaps": self.swaps,
-               "canned_queries": len(self.registry())}
         status = 200
         try:
-            v = self.current()
-            doc = {"status": "ok", "store_version": v.id, "triples": v.meta.get("quads"),
-                   "built": v.meta.get("built") or v.meta.get("time"), **doc}
+            v = self.current()   # first: a swap seen by another worker is counted here too
+            head = {"status": "ok", "store_version": v.id, "triples": v.meta.get("quads"),
+                    "built": v.meta.get("built_at")}
             if self._version_error:
-                doc["warning"] = self._version_error
+                head["warning"] = self._version_error
         except HTTPError as exc:
             status = 503
-            doc = {"status": "unavailable", "error": exc.message, **doc}
+            head = {"status": "unavailable", "error": exc.message}
+        workers = self.stats.summary() if self.stats is not None else {"workers": 1, "pids": [os.getpid()]}
+        workers.update({"this_pid": os.getpid(), "this_jobs": self.runner.jobs})
+        doc = {**head, "uptime_s": round(time.time() - self.started, 1),
+               "updates_enabled": self.cfg.updates_enabled, "workers": workers,
+               "cache": self.cache.stats(), "swaps": self.swaps, "canned_queries": len(self.registry())}
         if self._registry_error:
             doc["queries_error"] = self._registry_error
         return Response(status, json.dumps(doc, indent=1).encode(), "application/json",
@@ -948,8 +1031,8 @@ class App:
         return resp
 
 
-def create_app(cfg: ServerConfig) -> App:
-    return App(cfg)
+def create_app(cfg: ServerConfig, **kw) -> App:
+    return App(cfg, **kw)
 
 
 __all__ = ["App", "create_app", "HTTPError", "Response", "Request"]

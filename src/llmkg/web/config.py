@@ -12,8 +12,9 @@ TOKEN_ENV = "LLMKG_UPDATE_TOKEN"
 
 
 def default_workers() -> int:
-    """Query worker processes: one more than the cores (a worker waiting on I/O or on the
-    front process is not computing), at least 2, at most 8."""
+    """HTTP worker processes (each runs its queries itself): one more than the cores, so
+    that a worker busy with a long query leaves every core to the others; at least 2, at
+    most 8."""
     return max(2, min(8, (os.cpu_count() or 1) + 1))
 
 
@@ -29,10 +30,9 @@ class ServerConfig:
     timeout: float = 30.0              # seconds a query may run before its worker is killed
     max_rows: int = 10_000             # rows (or triples) of a result; more are cut and reported
     update_token: str | None = None    # None: read-only (SPARQL Update answered 403)
-    workers: int = field(default_factory=default_workers)
+    workers: int = field(default_factory=default_workers)   # HTTP worker processes
     max_request_bytes: int = 1 << 20   # body of a POST, and the URL of a GET (413 / 414)
     cache_bytes: int = 64 << 20        # responses kept per store version (LRU)
-    queue_timeout: float | None = None # how long a request waits for a free worker (None: = timeout)
     public_url: str | None = None      # how clients reach us, for SERVICE <self> (None: from Host)
     log_requests: bool = False
 

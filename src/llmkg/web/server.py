@@ -1,17 +1,38 @@
-"""Run the app under uvicorn on a socket we bind ourselves (so ``--port 0`` works and the
-actual address can be printed before the first request)."""
+"""Run the app: a supervisor process and N HTTP worker processes (prefork).
+
+The supervisor binds the socket (so ``--port 0`` works and the address is printed before
+the first request), forks ``cfg.workers`` processes that each run the ASGI app under
+uvicorn on that shared socket, and replaces any that exits: a worker whose query overran
+``--timeout`` answers 503 and exits (Oxigraph cannot cancel a query; :mod:`.runner`), one
+that crashed is replaced too. Workers die with the supervisor (``PR_SET_PDEATHSIG``).
+
+Each worker runs its queries itself, in the event-loop thread: no hand-off between
+processes or threads on the way of a request. A worker busy with a query does not accept
+connections, so new ones go to the idle workers.
+"""
 
 from __future__ import annotations
 
+import gc
 import logging
+import mmap
+import os
+import signal
 import socket
+import struct
 import sys
+import tempfile
+import time
 
-from .app import create_app
 from .config import ServerConfig
 
+log = logging.getLogger("llmkg.web")
 
-def _loop_and_http() -> tuple[str, str]:
+EXIT_TIMEOUT = 75          # a worker that stopped itself after a query overran its limit
+MAX_SLOTS = 256
+
+
+def _loop_and_http() -> tuple[str, object]:
     try:
         import uvloop  # noqa: F401
         loop = "uvloop"
@@ -19,7 +40,9 @@ def _loop_and_http() -> tuple[str, str]:
         loop = "asyncio"
     try:
         import httptools  # noqa: F401
-        http = "httptools"
+
+        from .protocol import HttpProtocol
+        http: object = HttpProtocol
     except ImportError:  # pragma: no cover
         http = "h11"
     return loop, http
@@ -35,22 +58,274 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(cfg: ServerConfig, ready=None) -> None:
-    """Serve until SIGINT/SIGTERM. ``ready(url)`` is called once the socket listens and the
-    query workers are started."""
+class SharedStats:
+    """Counters shared by the supervisor and its workers (an anonymous shared mapping made
+    before the fork): per worker slot its pid, the queries it stopped on a timeout (written
+    by the worker itself, before it answers 503), the crashes (written by the supervisor)
+    and its open connections (written by the worker). Every field has one writer, so no
+    lock is needed."""
+
+    _SLOT = struct.Struct("=qqqqq")   # pid, timeouts, crashes, started, connections
+    _CONN = struct.Struct("=q")
+
+    def __init__(self, slots: int):
+        self.slots = max(1, min(slots, MAX_SLOTS))
+        self._mem = mmap.mmap(-1, self._SLOT.size * self.slots)
+
+    def _get(self, i: int) -> list[int]:
+        return list(self._SLOT.unpack_from(self._mem, i * self._SLOT.size))
+
+    def _set(self, i: int, rec: list[int]) -> None:
+        self._SLOT.pack_into(self._mem, i * self._SLOT.size, *rec)
+
+    def started(self, i: int, pid: int) -> None:
+        rec = self._get(i)
+        rec[0], rec[3], rec[4] = pid, rec[3] + 1, 0
+        self._set(i, rec)
+
+    def timed_out(self, i: int) -> None:
+        rec = self._get(i)
+        rec[1] += 1
+        self._set(i, rec)
+
+    def crashed(self, i: int) -> None:
+        rec = self._get(i)
+        rec[2] += 1
+        self._set(i, rec)
+
+    def set_connections(self, i: int, n: int) -> None:
+        self._CONN.pack_into(self._mem, i * self._SLOT.size + 32, n)
+
+    def crowded(self, i: int, n: int) -> bool:
+        """Whether worker ``i``, with ``n`` connections, has more than one more than the
+        least busy worker (then it closes keep-alive connections after their answer, and
+        the clients reconnect to whichever worker is free)."""
+        if self.slots == 1:
+            return False
+        size, mem, unpack = self._SLOT.size, self._mem, self._CONN.unpack_from
+        return n > 1 + min(unpack(mem, j * size + 32)[0] for j in range(self.slots))
+
+    def summary(self) -> dict:
+        recs = [self._get(i) for i in range(self.slots)]
+        return {"workers": self.slots, "pids": sorted(r[0] for r in recs if r[0]),
+                "connections": [r[4] for r in recs],
+                "killed_on_timeout": sum(r[1] for r in recs), "crashed": sum(r[2] for r in recs),
+                "started": sum(r[3] for r in recs)}
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+        except OSError:  # pragma: no cover
+            pass
+
+
+def _run_worker(cfg: ServerConfig, sock: socket.socket, slot: int, stats: SharedStats,
+                ready_fd: int | None, update_lock: str) -> None:
+    """One HTTP worker process: the app under uvicorn on the shared socket."""
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO, format="llmkg serve: %(message)s", stream=sys.stderr)
-    sock = bind(cfg.host, cfg.port)
-    host, port = sock.getsockname()[:2]
-    shown = f"[{host}]" if ":" in host else host
-    url = f"http://{shown}:{port}"
-    app = create_app(cfg)
+    from .app import create_app
+
+    # libuv accepts one connection per wake-up, so that the connections of a burst are
+    # spread over the workers instead of all going to the first one awake
+    os.environ["UV_TCP_SINGLE_ACCEPT"] = "1"
+    app = create_app(cfg, slot=slot, stats=stats, update_lock=update_lock)
+    from . import protocol
+
+    protocol.on_connections = lambda n: stats.set_connections(slot, n)
+    if ready_fd is not None:
+        def on_ready():
+            try:
+                os.write(ready_fd, b"r")
+            except OSError:  # pragma: no cover
+                pass
+        app.on_ready = on_ready
     loop, http = _loop_and_http()
     config = uvicorn.Config(app, loop=loop, http=http, lifespan="on", log_level="warning",
                             access_log=False, server_header=False, proxy_headers=False,
                             timeout_keep_alive=5, timeout_graceful_shutdown=5,
                             h11_max_incomplete_event_size=cfg.max_request_bytes)
-    server = uvicorn.Server(config)
-    app.on_ready = (lambda: ready(url)) if ready is not None else None
-    server.run(sockets=[sock])
+    # What was imported before the fork stays for the worker's life: keep the garbage
+    # collector from scanning it again and again, and let it run less often (a request
+    # makes a few hundred short-lived objects, freed by reference counting anyway).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+class Supervisor:
+    def __init__(self, cfg: ServerConfig, sock: socket.socket):
+        self.cfg = cfg
+        self.sock = sock
+        self.n = max(1, min(cfg.workers, MAX_SLOTS))
+        self.stats = SharedStats(self.n)
+        fd, self.update_lock = tempfile.mkstemp(prefix="llmkg-serve-update-", suffix=".lock")
+        os.close(fd)
+        self.ready_r, self.ready_w = os.pipe()
+        os.set_blocking(self.ready_r, False)
+        self.pids: dict[int, int] = {}          # pid -> slot
+        self.born: dict[int, float] = {}        # slot -> when its worker started
+        self.quick_deaths = 0
+        self.stopping = False
+
+    def spawn(self, slot: int) -> None:
+        pid = os.fork()
+        if pid == 0:   # the worker
+            code = 0
+            try:
+                os.close(self.ready_r)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                _die_with_parent()
+                if os.getppid() == 1:   # the supervisor died between fork and prctl
+                    os._exit(1)
+                _run_worker(self.cfg, self.sock, slot, self.stats, self.ready_w, self.update_lock)
+            except BaseException:  # pragma: no cover - reported, then the worker is replaced
+                logging.getLogger("llmkg.web").exception("worker %d failed", slot)
+                code = 1
+            finally:
+                os._exit(code)
+        self.pids[pid] = slot
+        self.born[slot] = time.monotonic()
+        self.stats.started(slot, pid)
+
+    def _drain_ready(self) -> int:
+        n = 0
+        while True:
+            try:
+                data = os.read(self.ready_r, 4096)
+            except BlockingIOError:
+                return n
+            if not data:  # pragma: no cover
+                return n
+            n += len(data)
+
+    def start(self, timeout: float = 120.0) -> None:
+        for slot in range(self.n):
+            self.spawn(slot)
+        ready, deadline = 0, time.monotonic() + timeout
+        while ready < self.n:
+            ready += self._drain_ready()
+            if ready >= self.n:
+                break
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:  # pragma: no cover
+                pid = 0
+            if pid:
+                raise RuntimeError(f"a worker exited while starting "
+                                   f"(status {os.waitstatus_to_exitcode(status)})")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the workers did not start in time")
+            time.sleep(0.01)
+
+    def supervise(self) -> None:
+        """Replace workers that exit, until SIGTERM/SIGINT."""
+        while not self.stopping:
+            try:
+                pid, status = os.waitpid(-1, 0)
+            except ChildProcessError:  # pragma: no cover
+                return
+            except InterruptedError:  # pragma: no cover
+                continue
+            self._drain_ready()
+            slot = self.pids.pop(pid, None)
+            if slot is None or self.stopping:
+                continue
+            code = os.waitstatus_to_exitcode(status)
+            if code == EXIT_TIMEOUT:
+                log.warning("worker %d stopped a query over the %g s limit; replacing it", pid,
+                            self.cfg.timeout)
+            else:
+                self.stats.crashed(slot)
+                log.error("worker %d exited (status %s); replacing it", pid, code)
+            # a worker that cannot even start would be restarted in a tight loop: slow down
+            if time.monotonic() - self.born.get(slot, 0) < 1.0:
+                self.quick_deaths += 1
+                time.sleep(min(5.0, 0.1 * self.quick_deaths))
+            else:
+                self.quick_deaths = 0
+            self.spawn(slot)
+
+    def stop(self) -> None:
+        self.stopping = True
+        for pid in list(self.pids):
+            try:
+                os.kill(pid, signal.SIGTERM)   # uvicorn's graceful shutdown
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 8
+        while self.pids and time.monotonic() < deadline:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid:
+                self.pids.pop(pid, None)
+            else:
+                time.sleep(0.02)
+        for pid in list(self.pids):
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+        self.pids.clear()
+        try:
+            os.unlink(self.update_lock)
+        except OSError:  # pragma: no cover
+            pass
+
+
+class _Stop(Exception):
+    pass
+
+
+def serve(cfg: ServerConfig, ready=None) -> None:
+    """Serve until SIGINT/SIGTERM. ``ready(url)`` is called once the socket listens and
+    every worker has started."""
+    logging.basicConfig(level=logging.INFO, format="llmkg serve: %(message)s", stream=sys.stderr)
+    sock = bind(cfg.host, cfg.port)
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}"
+    if not hasattr(os, "fork"):  # pragma: no cover - Windows: one process, no replacement
+        stats = SharedStats(1)
+        fd, lock = tempfile.mkstemp(prefix="llmkg-serve-update-", suffix=".lock")
+        os.close(fd)
+        _run_worker(cfg, sock, 0, stats, None, lock)
+        return
+    # import in the supervisor what every worker needs, so that a worker starts at once
+    import uvicorn  # noqa: F401
+
+    from . import app, jobs  # noqa: F401
+
+    sup = Supervisor(cfg, sock)
+
+    def on_signal(signum, frame):
+        if not sup.stopping:
+            sup.stopping = True
+            raise _Stop
+
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        sup.start()
+        if ready is not None:
+            ready(url)
+        sup.supervise()
+    except _Stop:
+        pass
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+        sup.stop()
+        sock.close()
+
+
+__all__ = ["serve", "bind", "Supervisor", "SharedStats", "EXIT_TIMEOUT"]

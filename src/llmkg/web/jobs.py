@@ -1,40 +1,34 @@
-"""A query worker: a process of its own that runs one job at a time for the server.
+"""The jobs of the server: a query, a canned query, an entity page, the ontology, the list
+of named graphs, an update. Each runs in the worker process that received the request,
+under a time limit (:mod:`.runner`), and returns a dict that the app turns into a response.
 
-Oxigraph cannot cancel a running query, so the server runs every query here and kills
-this process when the query overruns its time limit (:mod:`.pool`). The worker opens the
-store version each job names (read-only; RocksDB allows any number of read-only openers)
-and keeps the last few open, so a hot swap needs no restart.
-
-Run as ``python -m llmkg.web.worker FD`` with FD one end of a socketpair.
+A job opens the store version it names (read-only; RocksDB allows any number of read-only
+openers) and keeps the last few open, so a hot swap needs no restart.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import signal
-import socket
-import sys
 import time
 import traceback
 from collections import OrderedDict
 
-from . import ipc
+from pyoxigraph import NamedNode, Store
+
+from .. import queries
+from ..errors import LlmkgError, QueryError, StoreError
 
 _stores: "OrderedDict[str, object]" = OrderedDict()
 KEEP_OPEN = 2
 
 
 def open_db(path: str):
-    from pyoxigraph import Store
-
     st = _stores.get(path)
     if st is None:
         try:
             st = Store.read_only(path)
         except OSError as exc:
-            from ..errors import StoreError
-
             raise StoreError(f"cannot open the store at {path}: {exc}") from None
         _stores[path] = st
         while len(_stores) > KEEP_OPEN:
@@ -45,10 +39,6 @@ def open_db(path: str):
 
 
 def _terms(graphs):
-    from pyoxigraph import NamedNode
-
-    from ..errors import QueryError
-
     if graphs is None:
         return None
     out = []
@@ -61,8 +51,6 @@ def _terms(graphs):
 
 
 def _render(result, formats, job) -> dict:
-    from .. import queries
-
     bodies = {}
     for fmt in formats:
         if fmt == "html":
@@ -77,8 +65,6 @@ def _render(result, formats, job) -> dict:
 
 
 def job_query(job) -> dict:
-    from .. import queries
-
     store = open_db(job["db"])
     kw = dict(default_graph=_terms(job.get("default_graph")), named_graphs=_terms(job.get("named_graphs")),
               max_rows=job.get("max_rows"), base_iri=job.get("base_iri"), form=job.get("form"),
@@ -92,8 +78,6 @@ def job_query(job) -> dict:
 
 
 def job_canned(job) -> dict:
-    from .. import queries
-
     store = open_db(job["db"])
     result = queries.run(store, job["query"], job.get("params") or {}, max_rows=job.get("max_rows"))
     return _render(result, job["formats"], job)
@@ -121,12 +105,23 @@ def job_info(job) -> dict:
 def job_update(job) -> dict:
     """Apply a SPARQL Update as a new store version: copy the current version, update the
     copy, write it aside and swap ``current`` (llmkg.store.write_version), like a build."""
-    from pyoxigraph import Store
+    store_dir = job["store_dir"]
+    lock = None
+    if job.get("update_lock"):   # one update at a time, across the worker processes
+        import fcntl
 
-    from ..errors import LlmkgError, QueryError
+        lock = open(job["update_lock"], "a")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        return _update(job, store_dir)
+    finally:
+        if lock is not None:
+            lock.close()
+
+
+def _update(job, store_dir) -> dict:
     from ..store import current_version, write_version
 
-    store_dir = job["store_dir"]
     v = current_version(store_dir)
     src = open_db(str(v.db))
     mem = Store()
@@ -164,8 +159,6 @@ JOBS = {"query": job_query, "canned": job_canned, "entity": job_entity, "ontolog
 
 
 def handle(job) -> dict:
-    from ..errors import LlmkgError
-
     try:
         return {"ok": True, "value": JOBS[job["kind"]](job)}
     except LlmkgError as exc:
@@ -173,37 +166,3 @@ def handle(job) -> dict:
     except Exception as exc:  # a bug, or Oxigraph failing: the server answers 500
         return {"ok": False, "status": 500, "error": f"{type(exc).__name__}: {exc}",
                 "trace": traceback.format_exc(limit=8)}
-
-
-def _die_with_parent() -> None:
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL("libc.so.6", use_errno=True)
-            libc.prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
-        except OSError:  # pragma: no cover
-            pass
-
-
-def main(fd: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # the server stops us, not the terminal
-    _die_with_parent()
-    sock = socket.socket(fileno=fd)
-    # import what every job needs before the first one arrives
-    import pyoxigraph  # noqa: F401
-
-    from .. import queries  # noqa: F401
-    while True:
-        try:
-            job = ipc.recv(sock)
-        except (EOFError, ConnectionError, OSError):
-            return
-        try:
-            ipc.send(sock, handle(job))
-        except (BrokenPipeError, ConnectionError, OSError):
-            return
-
-
-if __name__ == "__main__":
-    main(int(sys.argv[1]))

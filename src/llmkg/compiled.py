@@ -1,0 +1,363 @@
+"""Record files compiled one at a time: the unit of the streaming and the incremental build.
+
+Compiling a file reads it, checks its form (:mod:`llmkg.records`), maps it to quads
+(:mod:`llmkg.mapping`) and finds the sources that disagree about it (:mod:`llmkg.validate`),
+exactly as ``load_records`` + ``map_records`` + ``disagreements`` do for the whole data
+directory, but for one file, in a worker process, with the quads as N-Quads bytes ready for
+``Store.bulk_load``. What crosses files is decided by the caller in file order:
+
+* a duplicate ``(kind, id)`` keeps the first record (its form problems and quads), as
+  ``load_records`` does;
+* a research problem is typed and labelled once per graph, with the label of the first model
+  in ``(kind, id)`` order that names it, as ``map_records`` does (:class:`StreamMapper`
+  returns these "minted" facts instead of emitting them).
+
+Each compiled file also has a *blob*: the record (data and the line of every key), its
+problems and minted facts, compressed. The blobs of a build are kept in a pack file next to
+its database (``records.pack`` + ``records.idx``): the locator reads a record back from it
+to point a SHACL result at its line, and the next build reuses the blobs of the files that
+did not change (:mod:`llmkg.build`, incremental builds).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from . import __version__, schema
+from .mapping import Mapper
+from .records import Problem, Record, _read_one, check_record, record_files
+
+CACHE_FORMAT = 1
+CHUNK = 200  # files per task sent to a worker
+
+
+@dataclass
+class Compiled:
+    """One record file, compiled."""
+
+    rel: str                    # path relative to the data directory (the cache key)
+    size: int
+    mtime_ns: int
+    digest: str                 # sha256 of the file's bytes
+    kind: str
+    rid: str | None             # the record's id (None: the file could not be read as a record)
+    file: str                   # the path as shown in reports
+    id_line: int = 1            # the line of its id (for duplicate ids)
+    read_problems: list = field(default_factory=list)    # YAML syntax, id
+    check_problems: list = field(default_factory=list)   # unknown keys, types (not for duplicates)
+    disagreements: list = field(default_factory=list)
+    minted: list = field(default_factory=list)           # (problem IRI, graph IRI, label)
+    n_quads: int = 0
+    nquads: bytes = b""
+    blob: bytes = b""           # compressed pickle of the record (see record_from_blob)
+
+    def meta(self) -> tuple:
+        """What the index keeps of a compiled file (the rest is in its blob)."""
+        return (self.rel, self.size, self.mtime_ns, self.digest, self.kind, self.rid, self.n_quads)
+
+
+class StreamMapper(Mapper):
+    """A Mapper for one record: the research problems it mints are returned, not emitted
+    (see :func:`minted_quads`)."""
+
+    def nquads(self) -> bytes:
+        from pyoxigraph import RdfFormat, serialize
+
+        return serialize(self.quads, format=RdfFormat.N_QUADS) if self.quads else b""
+
+    def __init__(self, vocabularies, base):
+        super().__init__(vocabularies, base)
+        self.minted: list[tuple[str, str, str]] = []
+
+    def problem_quads(self, prob, label, g) -> None:
+        self.minted.append((prob.value, g.value, label))
+
+
+def minted_quads(winners: dict, base: str) -> list:
+    """The quads of the research problems: ``winners`` maps (problem, graph) to its label."""
+    from pyoxigraph import NamedNode
+
+    m = Mapper(None, base)
+    for (prob, graph), label in sorted(winners.items()):
+        Mapper.problem_quads(m, NamedNode(prob), label, NamedNode(graph))
+    return m.quads
+
+
+# --- the context every file is compiled in ------------------------------------------------
+
+@dataclass
+class Context:
+    data_dir: Path
+    base: str
+    vocabularies: object
+    source_ids: set
+
+    def key(self) -> str:
+        """What a compiled file depends on besides its own bytes: llmkg's version, the
+        vocabularies, the base IRI, the set of sources, and where the data is (report paths)."""
+        h = hashlib.sha256(f"{__version__}|{CACHE_FORMAT}|{self.base}|{os.getcwd()}|"
+                           f"{self.data_dir.resolve()}|{sorted(self.source_ids)}".encode())
+        voc = self.data_dir / "vocabularies"
+        if voc.is_dir():
+            for f in sorted(voc.iterdir()):
+                if f.is_file():
+                    h.update(f.name.encode())
+                    h.update(f.read_bytes())
+        return h.hexdigest()
+
+
+def make_context(data_dir: Path, base: str, files: list | None = None) -> Context:
+    from .vocabularies import load_vocabularies
+
+    data_dir = Path(data_dir)
+    files = list_files(data_dir) if files is None else files
+    source_ids = {p.stem for p, kind, _rel in files if kind == "source"}
+    return Context(data_dir, base, load_vocabularies(data_dir, base=base), source_ids)
+
+
+def list_files(data_dir: Path) -> list[tuple[Path, str, str]]:
+    """(path, kind, path relative to data_dir) of every record file, in the order of
+    ``records.record_files`` (which this lists faster: one directory read, no stat per file)."""
+    out = []
+    for kind, (folder, _cls) in schema.KINDS.items():
+        d = Path(data_dir) / folder
+        if not d.is_dir():
+            continue
+        names = []
+        with os.scandir(d) as it:
+            for e in it:
+                if e.name.endswith((".yaml", ".yml")) and e.is_file():
+                    names.append(e.name)
+        for name in sorted(names):
+            out.append((d / name, kind, f"{folder}/{name}"))
+    return out
+
+
+def compile_file(path: Path, kind: str, rel: str, ctx: Context) -> Compiled:
+    from .validate import record_disagreements
+
+    from .records import display_path
+
+    st = path.stat()
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    rec, problems = _read_one(_Read(path, data), kind)  # records' own reader, on these bytes
+
+    c = Compiled(rel, st.st_size, st.st_mtime_ns, digest, kind, rec.id if rec else None,
+                 rec.file if rec else display_path(path), read_problems=problems)
+    if rec is None:
+        c.blob = _blob(c, None)
+        return c
+    c.id_line = rec.line("id")
+    check_record(rec, c.check_problems, ctx.source_ids)
+    m = StreamMapper(ctx.vocabularies, ctx.base)
+    m.record(rec)
+    c.minted = m.minted
+    c.n_quads = len(m.quads)
+    c.nquads = m.nquads()
+    c.disagreements = record_disagreements(rec, ctx.vocabularies)
+    c.blob = _blob(c, rec)
+    return c
+
+
+class _Read(type(Path())):
+    """A path whose text was read already (so that a file is read once, and hashed as read)."""
+
+    def __new__(cls, path, data: bytes):
+        self = super().__new__(cls, path)
+        self._data = data
+        return self
+
+    def read_text(self, encoding=None, errors=None, newline=None):
+        import io
+
+        return io.TextIOWrapper(io.BytesIO(self._data), encoding=encoding, errors=errors,
+                                newline=newline).read()
+
+
+def _blob(c: Compiled, rec: Record | None) -> bytes:
+    record = (rec.kind, rec.id, rec.file, rec.data, rec.lines) if rec is not None else None
+    return zlib.compress(pickle.dumps((record, c.read_problems, c.check_problems, c.disagreements,
+                                       c.minted), protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def unblob(blob: bytes) -> tuple:
+    """(record or None, read problems, check problems, disagreements, minted) of a blob."""
+    record, rp, cp, dis, minted = pickle.loads(zlib.decompress(blob))
+    rec = Record(*record) if record is not None else None
+    return rec, rp, cp, dis, minted
+
+
+def remap(rec: Record, ctx: Context) -> tuple[bytes, int, list]:
+    """The N-Quads, quad count and minted facts of a record (to undo it in a later build)."""
+    m = StreamMapper(ctx.vocabularies, ctx.base)
+    m.record(rec)
+    return m.nquads(), len(m.quads), m.minted
+
+
+# --- compiling many files in worker processes ----------------------------------------------
+
+_CTX: Context | None = None
+
+
+def _init(ctx: Context) -> None:
+    global _CTX
+    import gc
+
+    from . import records
+
+    _CTX = ctx
+    records._Loader = _FastLoader  # in this worker process only: see _FastLoader
+    gc.freeze()  # the context is long-lived: keep the collector from scanning it
+
+
+try:
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _BaseLoader
+
+
+class _FastLoader(_BaseLoader):
+    """The YAML loader of records.parse_yaml with a cheaper tag resolution: records only tell
+    a plain null (``~``, ``null``, empty) from text, so the other implicit types (numbers,
+    booleans, dates) need not be recognised. Same nodes, same values, same lines."""
+
+    _NULL = __import__("re").compile(r"^(?:~|null|Null|NULL|)$")
+
+    def resolve(self, kind, value, implicit):
+        from yaml.nodes import ScalarNode, SequenceNode
+
+        if kind is ScalarNode:
+            if implicit[0] and self._NULL.match(value):
+                return "tag:yaml.org,2002:null"
+            return "tag:yaml.org,2002:str"
+        if kind is SequenceNode:
+            return "tag:yaml.org,2002:seq"
+        return "tag:yaml.org,2002:map"
+
+
+def _work(chunk: list) -> list[Compiled]:
+    from .mapping import N
+
+    out = [compile_file(Path(p), kind, rel, _CTX) for p, kind, rel in chunk]
+    N.cache_clear()  # record IRIs are not reused across files: keep the cache small
+    return out
+
+
+def compile_files(files: list[tuple[Path, str, str]], ctx: Context, workers: int | None = None
+                  ) -> Iterator[Compiled]:
+    """Compile ``files`` in worker processes; yields in the order of ``files``."""
+    workers = workers or max(1, min(os.cpu_count() or 1, 8))
+    chunks = [[(str(p), k, r) for p, k, r in files[i:i + CHUNK]] for i in range(0, len(files), CHUNK)]
+    if workers <= 1 or len(chunks) <= 1:
+        for chunk in chunks:
+            for p, k, r in chunk:
+                yield compile_file(Path(p), k, r, ctx)
+        return
+    import multiprocessing as mp
+
+    mpctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    with mpctx.Pool(workers, initializer=_init, initargs=(ctx,)) as pool:
+        for batch in pool.imap(_work, chunks):
+            yield from batch
+
+
+# --- the pack of blobs ----------------------------------------------------------------------
+
+class Pack:
+    """Blobs appended to ``records.pack``; the index (``records.idx``) says where each is."""
+
+    def __init__(self, directory: Path, mode: str = "r"):
+        self.path = Path(directory) / "records.pack"
+        self.mode = mode
+        self._f = open(self.path, "ab" if mode == "a" else "rb")
+        self.offset = self._f.seek(0, os.SEEK_END) if mode == "a" else 0
+
+    def append(self, blob: bytes) -> tuple[int, int]:
+        at = self.offset
+        self._f.write(blob)
+        self.offset += len(blob)
+        return at, len(blob)
+
+    def read(self, at: int, length: int) -> bytes:
+        if self.mode == "a":
+            self._f.flush()
+            with open(self.path, "rb") as f:
+                f.seek(at)
+                return f.read(length)
+        self._f.seek(at)
+        return self._f.read(length)
+
+    def close(self) -> None:
+        self._f.close()
+
+
+def save_index(directory: Path, index: dict) -> None:
+    tmp = Path(directory) / "records.idx.tmp"
+    with open(tmp, "wb") as f:
+        pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, Path(directory) / "records.idx")
+
+
+def load_index(directory: Path) -> dict | None:
+    try:
+        with open(Path(directory) / "records.idx", "rb") as f:
+            index = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+        return None
+    if not isinstance(index, dict) or index.get("format") != CACHE_FORMAT:
+        return None
+    return index
+
+
+class LazyRecords:
+    """``(kind, id) -> Record``, read back from the pack when asked (an LRU keeps a few)."""
+
+    def __init__(self, pack: Pack, where: dict, size: int = 4096):
+        self.pack = pack
+        self.where = where          # (kind, id) -> (offset, length)
+        self.size = size
+        self._cache: OrderedDict = OrderedDict()
+
+    def get(self, key, default=None):
+        rec = self._cache.get(key)
+        if rec is not None:
+            self._cache.move_to_end(key)
+            return rec
+        loc = self.where.get(key)
+        if loc is None:
+            return default
+        rec = unblob(self.pack.read(*loc))[0]
+        self._cache[key] = rec
+        if len(self._cache) > self.size:
+            self._cache.popitem(last=False)
+        return rec
+
+    def __getitem__(self, key):
+        rec = self.get(key)
+        if rec is None:
+            raise KeyError(key)
+        return rec
+
+    def __contains__(self, key) -> bool:
+        return key in self.where
+
+    def __len__(self) -> int:
+        return len(self.where)
+
+
+class LazyRecordSet:
+    """What :class:`llmkg.validate.Locator` needs of a RecordSet: ``index()``."""
+
+    def __init__(self, records: LazyRecords):
+        self._records = records
+
+    def index(self) -> LazyRecords:
+        return self._records
