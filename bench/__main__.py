@@ -19,6 +19,8 @@ memory       ``llmkg build --full`` of --memory-n records (400,000). Target: at 
 query        ``llmkg query NAME`` from a cold process on the shipped data, against
              ``oxigraph query`` on the same database (the median of a few runs of each canned
              query without required parameters). Target: at most 2x.
+scale        (not run by default) ``llmkg build --full`` of --scale-n records (1,000,000):
+             it must finish within 30 minutes and 8 GB.
 
 --quick runs everything small (N = 2,000) to check the machinery. The figures go to stdout
 and, with --results, to a Markdown file (bench/RESULTS.md is written from such a run).
@@ -41,7 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 BIN = Path(sys.executable).parent
-ALL = ("build", "validate", "incremental", "memory", "query")
+ALL = ("build", "validate", "incremental", "memory", "query", "scale")
+DEFAULT = ("build", "validate", "incremental", "memory", "query")
 
 
 def run(cmd: list[str], work: Path, name: str, env: dict | None = None) -> dict:
@@ -201,6 +204,22 @@ class Bench:
         if not a.keep:
             shutil.rmtree(store, ignore_errors=True)
 
+    def scale(self):
+        a = self.args
+        n = a.scale_n
+        print(f"scale: N = {n}", flush=True)
+        data = generate(n, self.work / f"clean-{n}", a.seed + 3, 0.0)
+        store = self.work / f"store-{n}"
+        shutil.rmtree(store, ignore_errors=True)
+        ours = run([str(BIN / "llmkg"), "build", "--full", "-q", "--data", str(data), "--store", str(store)],
+                   self.work, f"build-{n}")
+        self.row(f"full build at N = {n}: time", ours["wall"] / 60, 30.0, "<= 30 min", lambda r: r <= 1.0,
+                 _mem(ours), None, unit="min")
+        self.row(f"full build at N = {n}: peak memory", ours["tree_rss_mb"], 8192.0, "<= 8192 MB",
+                 lambda r: r <= 1.0, _mem(ours), None, unit="MB")
+        if not a.keep:
+            shutil.rmtree(store, ignore_errors=True)
+
     def query(self):
         print("query: shipped data, cold processes", flush=True)
         store = self.work / "store-shipped"
@@ -271,7 +290,9 @@ def main(argv=None) -> int:
     ap.add_argument("--validate-n", type=int, default=None, help="records for validate [default: --n]")
     ap.add_argument("--memory-n", type=int, default=400_000, help="records for the memory benchmark")
     ap.add_argument("--quick", action="store_true", help="small sizes (2,000), to check the machinery")
-    ap.add_argument("--only", default=",".join(ALL), help=f"comma-separated subset of {','.join(ALL)}")
+    ap.add_argument("--scale-n", type=int, default=1_000_000, help="records for the scale benchmark")
+    ap.add_argument("--only", default=",".join(DEFAULT),
+                    help=f"comma-separated subset of {','.join(ALL)} [default: all but scale]")
     ap.add_argument("--work", default=str(Path(os.environ.get("TMPDIR", "/tmp")) / "llmkg-bench"))
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--query-reps", type=int, default=5)
@@ -279,7 +300,7 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the large stores")
     a = ap.parse_args(argv)
     if a.quick:
-        a.n, a.memory_n, a.query_reps = 2000, 4000, 3
+        a.n, a.memory_n, a.query_reps, a.scale_n = 2000, 4000, 3, 5000
         a.validate_n = a.validate_n or 2000
     only = [x.strip() for x in a.only.split(",") if x.strip()]
     unknown = set(only) - set(ALL)

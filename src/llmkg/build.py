@@ -65,11 +65,17 @@ def _inputs_hash(paths: Paths, digests: dict[str, str]) -> str:
     compiling them (the other files are read here: vocabularies, shapes, ontology)."""
     h = hashlib.sha256(__version__.encode())
     data = Path(paths.data)
-    for f in sorted(p for p in data.rglob("*") if p.is_file()):
-        rel = f"{f.parent.name}/{f.name}"
-        h.update(str(f.relative_to(f.anchor)).encode())
-        d = digests.get(rel) if f.parent.parent == data else None
-        h.update(bytes.fromhex(d) if d else hashlib.sha256(f.read_bytes()).digest())
+    h.update(str(data.resolve()).encode())
+    rels = []
+    for top, dirs, files in os.walk(data):
+        dirs.sort()
+        rel_top = os.path.relpath(top, data)
+        for name in files:
+            rels.append(name if rel_top == "." else f"{rel_top}/{name}".replace(os.sep, "/"))
+    for rel in sorted(rels):
+        h.update(rel.encode())
+        d = digests.get(rel)
+        h.update(bytes.fromhex(d) if d else hashlib.sha256((data / rel).read_bytes()).digest())
     for f in sorted(Path(paths.shapes).glob("*.ttl")) + [Path(paths.ontology)]:
         h.update(str(f.relative_to(f.anchor)).encode())
         h.update(f.read_bytes())
@@ -116,7 +122,10 @@ def build(paths: Paths, step: Callable[[str], None] | None = None, engine: str =
     _data_dir(paths)
     with building(paths.store, forget_new_store=True) as work:
         run = _Run(paths, work.path, step, engine, True)
-        previous = _previous(paths) if incremental else None
+        last = _previous(paths)
+        if last is not None:
+            _load_analyses(last.path)
+        previous = last if incremental else None
         if previous is None or not run.incremental(previous):
             run.full()
         checked = run.checked
@@ -373,7 +382,7 @@ class _Run:
                 at, length = self.pack.append(c.blob)
                 changed[c.rel] = (c, _entry(c, at, length))
         self.entries = [kept[rel] if rel in kept else changed[rel][1] for _p, _k, rel in self.files]
-        prev_summary = _replay(idx["entries"])
+        prev_summary = _Summary({}, [], [], [], {}, 0, set(idx.get("duplicates", ())))
         self.summary = _replay(self.entries)
         gone = [old[rel] for rel in changed if rel in old] + removed
         keys = {(e.kind, e.rid) for e in gone if e.rid} | {(c.kind, c.rid) for c, _e in changed.values() if c.rid}
@@ -457,7 +466,7 @@ class _Run:
         counts = dict(sm.counts)
         counts["triples"] = self.vocab_quads + sm.n_quads + 2 * len(self.winners)
         rs = RecordSet(Path(paths.data), records=[], problems=list(sm.form),
-                       files=[p for p, _k, _r in self.files])
+                       files=_Paths([p for p, _k, _r in self.files]))
         mapped = MappedGraph([], self.ctx.base, sorted(self.ctx.source_ids))
         self.checked = Checked(rs, mapped, Report(sm.form + shacl + sm.disagreements),
                                self.ctx.vocabularies, self.t, counts)
@@ -515,7 +524,8 @@ class _Run:
         by_shape: dict = {}
         for u in fv.units:
             by_shape.setdefault(u.shape, []).append(u)
-        full = {sh for sh, us in by_shape.items() if any(u.touches is None for u in us)}
+        full = {sh for sh, us in by_shape.items()
+                if any(u.touches is None or fv.global_hit(u, preds, classes) for u in us)}
         part = {sh for sh, us in by_shape.items() if sh not in full
                 and any(fv.relevant(u, preds, classes) for u in us)}
         units_full = [u for u in fv.units if u.shape in full]
@@ -546,10 +556,12 @@ class _Run:
 
         index = {"format": CACHE_FORMAT, "context": self.ctx.key(), "ontology": _digest(self.paths.ontology),
                  "entries": self.entries, "vocab_quads": self.vocab_quads, "winners": self.winners,
+                 "duplicates": sorted(self.summary.duplicates),
                  "shacl": ({"key": _shapes_key(self.paths, self.engine), "runs": self.runs, "memo": self.memo}
                            if self.run_shacl else None)}
         t0 = time.perf_counter()
         save_index(self.workdir, index)
+        _save_analyses(self.workdir)
         self.t["save index"] = time.perf_counter() - t0
         n = self.quads if self.quads is not None else len(self.db)
         self.close()
@@ -560,6 +572,41 @@ class _Run:
             self.pack.close()
             self.pack = None
         self.db = None  # closes RocksDB
+
+
+def _load_analyses(directory: Path) -> None:
+    """The SPARQL analyses of the shapes (llmkg.fastshacl.ANALYSES) a previous build saved."""
+    import pickle
+
+    from . import fastshacl
+
+    try:
+        with open(Path(directory) / "analyses.pkl", "rb") as f:
+            saved = pickle.load(f)
+        if isinstance(saved, dict) and saved.get("llmkg") == __version__:
+            fastshacl.ANALYSES.update(saved["analyses"])
+    except (OSError, pickle.UnpicklingError, EOFError, KeyError, ValueError, TypeError, AttributeError):
+        pass
+
+
+def _save_analyses(directory: Path) -> None:
+    import pickle
+
+    from . import fastshacl
+
+    with open(Path(directory) / "analyses.pkl", "wb") as f:
+        pickle.dump({"llmkg": __version__, "analyses": dict(fastshacl.ANALYSES)}, f)
+
+
+class _Paths(list):
+    """The record files as Paths, made when read (a build lists many)."""
+
+    def __getitem__(self, i):
+        item = super().__getitem__(i)
+        return [Path(x) for x in item] if isinstance(i, slice) else Path(item)
+
+    def __iter__(self):
+        return (Path(x) for x in super().__iter__())
 
 
 def _digest(path) -> str:

@@ -22,6 +22,7 @@ did not change (:mod:`llmkg.build`, incremental builds).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import pickle
 import zlib
@@ -118,17 +119,18 @@ def make_context(data_dir: Path, base: str, files: list | None = None) -> Contex
 
     data_dir = Path(data_dir)
     files = list_files(data_dir) if files is None else files
-    source_ids = {p.stem for p, kind, _rel in files if kind == "source"}
+    source_ids = {os.path.splitext(os.path.basename(p))[0] for p, kind, _rel in files if kind == "source"}
     return Context(data_dir, base, load_vocabularies(data_dir, base=base), source_ids)
 
 
-def list_files(data_dir: Path) -> list[tuple[Path, str, str]]:
+def list_files(data_dir: Path) -> list[tuple[str, str, str]]:
     """(path, kind, path relative to data_dir) of every record file, in the order of
-    ``records.record_files`` (which this lists faster: one directory read, no stat per file)."""
+    ``records.record_files`` (which this lists faster: one directory read, no stat per file,
+    paths as strings)."""
     out = []
     for kind, (folder, _cls) in schema.KINDS.items():
-        d = Path(data_dir) / folder
-        if not d.is_dir():
+        d = os.path.join(str(data_dir), folder)
+        if not os.path.isdir(d):
             continue
         names = []
         with os.scandir(d) as it:
@@ -136,13 +138,14 @@ def list_files(data_dir: Path) -> list[tuple[Path, str, str]]:
                 if e.name.endswith((".yaml", ".yml")) and e.is_file():
                     names.append(e.name)
         for name in sorted(names):
-            out.append((d / name, kind, f"{folder}/{name}"))
+            out.append((os.path.join(d, name), kind, f"{folder}/{name}"))
     return out
 
 
-def compile_file(path: Path, kind: str, rel: str, ctx: Context) -> Compiled:
+def compile_file(path: Path | str, kind: str, rel: str, ctx: Context) -> Compiled:
     from .validate import record_disagreements
 
+    path = Path(path)
     from .records import display_path
 
     st = path.stat()
@@ -263,9 +266,19 @@ def compile_files(files: list[tuple[Path, str, str]], ctx: Context, workers: int
         return
     import multiprocessing as mp
 
+    from collections import deque
+
     mpctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
     with mpctx.Pool(workers, initializer=_init, initargs=(ctx,)) as pool:
-        for batch in pool.imap(_work, chunks):
+        # a few chunks in flight, not all: compiled files wait in the workers, not in memory,
+        # when the consumer (the bulk loader) is slower than the workers
+        todo = iter(chunks)
+        pending = deque(pool.apply_async(_work, (c,)) for c in itertools.islice(todo, 2 * workers + 1))
+        while pending:
+            batch = pending.popleft().get()
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.append(pool.apply_async(_work, (nxt,)))
             yield from batch
 
 
@@ -300,6 +313,8 @@ class Pack:
 
 
 def save_index(directory: Path, index: dict) -> None:
+    """Write the index (entries as plain tuples: they pickle several times faster)."""
+    index = dict(index, entries=[tuple(e) for e in index.get("entries", ())])
     tmp = Path(directory) / "records.idx.tmp"
     with open(tmp, "wb") as f:
         pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -314,6 +329,9 @@ def load_index(directory: Path) -> dict | None:
         return None
     if not isinstance(index, dict) or index.get("format") != CACHE_FORMAT:
         return None
+    from .build import Entry
+
+    index["entries"] = [Entry._make(t) for t in index.get("entries", ())]
     return index
 
 

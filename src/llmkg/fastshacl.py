@@ -200,7 +200,7 @@ def last_steps(g: rdflib.Graph, p) -> list[tuple[str, bool]] | None:
 # focus node (and, for sh:class, on the type triples of its values): radius-0 targets, IRI or
 # inverse paths, and SPARQL whose every triple pattern has ?this as subject or object.
 
-def _sparql_touches(text: str, prologue: str) -> list | None:
+def __sparql_touches_uncached(text: str, prologue: str) -> list | None:
     """The touches of a SPARQL SELECT (target or constraint), None when it is not local."""
     try:
         from rdflib.paths import AlternativePath, InvPath
@@ -256,8 +256,15 @@ def _sparql_touches(text: str, prologue: str) -> list | None:
                 return False
             if name == "Extend" and node.get("var") == this:
                 return False
-            if name not in _LOCAL_ALGEBRA and not (name.startswith("Builtin_") and name not in
-                                                   ("Builtin_EXISTS", "Builtin_NOTEXISTS")):
+            if name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+                # a pattern that does not mention ?this is one condition for the whole graph:
+                # the results are local as long as it keeps its truth value ("global" touches)
+                found = _terms_in(node.get("graph"))
+                if this in found:
+                    return False
+                out.extend(("global", str(t)) for t in found if isinstance(t, URIRef))
+                return True
+            if name not in _LOCAL_ALGEBRA and not name.startswith("Builtin_"):
                 return False
             return all(walk(v, depth + 1) for k, v in node.items() if k not in ("PV", "_vars", "datasetClause"))
         if isinstance(node, (list, tuple)):
@@ -267,6 +274,37 @@ def _sparql_touches(text: str, prologue: str) -> list | None:
     if not walk(q.algebra):
         return None
     return out
+
+
+def _terms_in(node, depth: int = 0) -> set:
+    """Every variable and IRI in a (parser-form) graph pattern."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+    from rdflib.term import Variable
+
+    out: set = set()
+    if depth > 200:
+        out.add(Variable("this"))  # too deep to tell: not local
+    elif isinstance(node, (Variable, URIRef)):
+        out.add(node)
+    elif isinstance(node, CompValue) or isinstance(node, dict):
+        for k, v in node.items():
+            if not str(k).startswith("_"):
+                out |= _terms_in(v, depth + 1)
+    elif isinstance(node, (list, tuple, set)):
+        for x in node:
+            out |= _terms_in(x, depth + 1)
+    elif hasattr(node, "args"):  # property paths
+        for a in node.args:
+            out |= _terms_in(a, depth + 1)
+    elif hasattr(node, "arg"):
+        out |= _terms_in(node.arg, depth + 1)
+    elif hasattr(node, "path"):
+        out |= _terms_in(node.path, depth + 1)
+    return out
+
+
+def _has_global(touches) -> bool:
+    return touches is not None and any(t[0] == "global" for t in touches)
 
 
 # --- where rdflib (pySHACL's SPARQL) and Oxigraph may disagree ------------------------------
@@ -286,7 +324,7 @@ _SAFE_EXPR = {
 _ODD_STRING = re.compile("[\n\r\x0b\x0c\x1c-\x1f\x85\u2028\u2029]")
 
 
-def _query_facts(text: str, prologue: str) -> tuple[set, bool] | None:
+def __query_facts_uncached(text: str, prologue: str) -> tuple[set, bool] | None:
     """(predicate IRIs the query reads, whether its expressions can depend on literal types
     or odd strings), None when rdflib cannot parse it."""
     try:
@@ -448,7 +486,7 @@ _LOCAL_ALGEBRA = {
 }
 
 
-def hash_join_text(text: str, prologue: str) -> str | None:
+def _hash_join_text_uncached(text: str, prologue: str) -> str | None:
     """The query with every triple pattern in a sub-select of its own, so that Oxigraph joins
     them by hash rather than by one index lookup per row (much faster on the disk store), or
     None when that gains nothing or cannot be done faithfully: the rewritten text is accepted
@@ -522,6 +560,32 @@ def _same_algebra(a, b) -> bool:
     return a == b
 
 
+# The analyses above parse SPARQL with rdflib, which is slow (~40 ms a query): their results
+# are kept here, and saved with a build (llmkg.build) for the next one.
+ANALYSES: dict = {}
+
+
+def _memo(name: str, fn, text: str, prologue: str):
+    key = (name, text, prologue)
+    try:
+        return ANALYSES[key]
+    except KeyError:
+        value = ANALYSES[key] = fn(text, prologue)
+        return value
+
+
+def _sparql_touches(text: str, prologue: str) -> list | None:
+    return _memo("touches", __sparql_touches_uncached, text, prologue)
+
+
+def hash_join_text(text: str, prologue: str) -> str | None:
+    return _memo("hash-join", _hash_join_text_uncached, text, prologue)
+
+
+def _query_facts(text: str, prologue: str):
+    return _memo("facts", __query_facts_uncached, text, prologue)
+
+
 # --- compiled shapes ---------------------------------------------------------------------------
 
 @dataclass
@@ -542,6 +606,15 @@ class Unit:
     selective: bool = False       # focus nodes worth listing once per run (SPARQL or many targets)
     sparql_targets: list = field(default_factory=list)   # RdflibSemantics of its SPARQL targets
     core_focus: str | None = None  # the focus of its other targets
+    focus_parts: list | None = None  # its targets, with RESTRICT where a VALUES narrows each
+
+    def focus_restricted(self, values: str) -> str:
+        """The focus nodes among ``values`` (a VALUES clause), the VALUES inside each target
+        so that Oxigraph starts from those few nodes."""
+        if self.focus_parts is None:
+            return "{ " + values + " " + self.focus + " }"
+        return ("{ SELECT DISTINCT ?this WHERE { "
+                + " UNION ".join(p.replace("RESTRICT", values) for p in self.focus_parts) + " } }")
 
 
 @dataclass
@@ -625,7 +698,7 @@ class FastValidator:
     def _prologue(self, extra: dict) -> str:
         p = dict(self.default_prefixes)
         p.update(extra)
-        return "".join(f"PREFIX {k}: <{v}>\n" for k, v in p.items())
+        return "".join(f"PREFIX {k}: <{v}>\n" for k, v in sorted(p.items()))
 
     # --- compiling ----------------------------------------------------------------------------
     def _compile_top(self, node) -> list[Unit]:
@@ -633,6 +706,7 @@ class FastValidator:
         parts = []
         prefixes: dict = {}
         touches: list | None = []
+        rparts: list[str] = []   # the same, with RESTRICT where a VALUES can narrow them down
         classes = list(g.objects(node, SH.targetClass))
         if any((node, RDF.type, c) in g for c in self._classes_of_class()):
             classes.append(node)
@@ -640,11 +714,13 @@ class FastValidator:
             if not isinstance(c, URIRef):
                 raise Unsupported("sh:targetClass is not an IRI")
             parts.append(f"{{ ?this TYPEPATH <{c}> }}")
+            rparts.append(f"{{ RESTRICT ?this TYPEPATH <{c}> }}")
             touches.append(("type", str(c)))
         class_only = bool(classes)
         nodes = [sparql_term(n) for n in g.objects(node, SH.targetNode)]
         if nodes:
             parts.append("{ VALUES ?this { " + " ".join(nodes) + " } }")
+            rparts.append("{ RESTRICT VALUES ?this { " + " ".join(nodes) + " } }")
             class_only = False
         core_parts = list(parts)
         sparql_targets: list = []
@@ -653,6 +729,7 @@ class FastValidator:
             if not isinstance(p, URIRef):
                 raise Unsupported("sh:targetSubjectsOf is not an IRI")
             parts.append(f"{{ ?this <{p}> ?_t }}")
+            rparts.append(f"{{ RESTRICT ?this <{p}> ?_t }}")
             core_parts.append(parts[-1])
             subjects_of.append(p)
             touches.append(("out", str(p), None))
@@ -661,6 +738,7 @@ class FastValidator:
             if not isinstance(p, URIRef):
                 raise Unsupported("sh:targetObjectsOf is not an IRI")
             parts.append(f"{{ ?_t <{p}> ?this }}")
+            rparts.append(f"{{ RESTRICT ?_t <{p}> ?this }}")
             core_parts.append(parts[-1])
             touches.append(("in", str(p), None))
             class_only = False
@@ -676,14 +754,19 @@ class FastValidator:
             prefixes.update(tp)
             fast = hash_join_text(text, self._prologue(tp))
             parts.append("{ SELECT DISTINCT ?this WHERE { " + (fast or text) + " } }")
+            injected = re.sub(r"(\bWHERE\s*)?\{", lambda m: m.group(0) + " RESTRICT ", text, count=1)
+            rparts.append("{ SELECT DISTINCT ?this WHERE { " + injected + " } }")
             class_only = False
             st = _sparql_touches(text, self._prologue(tp))
-            if st is None:
+            if st is None or _has_global(st):
                 facts = _query_facts(text, self._prologue(tp))
                 if facts is None or facts[1]:
                     raise Unsupported("a SPARQL target that reads beyond its focus node with expressions "
                                       "that depend on literal types (rdflib and Oxigraph differ there)")
-                touches = None
+                if st is None:
+                    touches = None
+                elif touches is not None:
+                    touches.extend(st)
             else:
                 if touches is not None:
                     touches.extend(st)
@@ -697,6 +780,9 @@ class FastValidator:
         units: list[Unit] = []
         focus_classes = [str(c) for c in classes] if class_only else None
         self._compile_unit(node, focus, prefixes, units, implied, touches, focus_classes, set())
+        for u in units:
+            if u.focus == focus:
+                u.focus_parts = rparts
         if sparql_targets:
             core = ("{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(core_parts) + " } }") if core_parts else None
             for u in units:
@@ -900,7 +986,15 @@ class FastValidator:
             elif t[0] == "vtype":
                 if classes or t[1] in predicates:
                     return True
+            elif t[0] == "global":
+                if t[1] in predicates or t[1] in classes:
+                    return True
         return False
+
+    @staticmethod
+    def global_hit(unit: Unit, predicates: set, classes: set) -> bool:
+        """Whether a change can flip a condition of ``unit`` on the whole graph."""
+        return any(t[0] == "global" and (t[1] in predicates or t[1] in classes) for t in unit.touches or ())
 
     def _results(self, store, graph_ids, curated, graph_base, restrict, stats, units):
         ctx = RunContext(self, store, restrict)
@@ -916,8 +1010,8 @@ class FastValidator:
         counts = {"runs": 0, "reused": 0}
 
         def one(unit):
-            local = (unit.touches is not None and not subclass and len(graph_ids) > 1
-                     and restrict is None)
+            local = (unit.touches is not None and not _has_global(unit.touches) and not subclass
+                     and len(graph_ids) > 1 and restrict is None)
             base = None
             res = {}
             for sid in graph_ids:
@@ -1185,8 +1279,9 @@ class RunContext:
     def _focus_nodes(self, unit: Unit) -> list[str]:
         """The focus nodes of ``unit`` in this run (N-Triples), the SPARQL targets deciding
         odd ones as rdflib does."""
-        restrict = "" if self.restrict is None else "VALUES ?this { " + " ".join(self.restrict) + " } "
-        terms = {str(r[0]) for r in self.query(unit, f"SELECT ?this WHERE {{ {restrict}{unit.focus} }}")}
+        focus = unit.focus if self.restrict is None else \
+            unit.focus_restricted("VALUES ?this { " + " ".join(self.restrict) + " }")
+        terms = {str(r[0]) for r in self.query(unit, f"SELECT ?this WHERE {{ {focus} }}")}
         odd: set = set()
         for st in unit.sparql_targets:
             odd |= st.odd_nodes(self, self.dg)
@@ -1206,13 +1301,20 @@ class RunContext:
                         break
         return sorted(terms)
 
+    @property
+    def small(self) -> bool:
+        """Few focus nodes, known up front: look their values up one by one (index lookups)
+        rather than scan every value of the path and join by hash."""
+        if self.focus_terms is not None:
+            return self.lateral
+        return self.restrict is not None and len(self.restrict) <= SMALL_FOCUS
+
     def focus(self, unit: Unit) -> str:
         if self.focus_terms is not None:
             return "{ VALUES ?this { " + " ".join(self.focus_terms) + " } }"
-        f = unit.focus
         if self.restrict is not None:
-            f = "{ VALUES ?this { " + " ".join(self.restrict) + " } " + f + " }"
-        return f
+            return unit.focus_restricted("VALUES ?this { " + " ".join(self.restrict) + " }")
+        return unit.focus
 
     def query(self, unit: Unit, body: str):
         text = unit.prologue + body.replace("TYPEPATH", TYPE_SUB if self.subclass else RDF_TYPE_IRI)
@@ -1235,7 +1337,7 @@ class RunContext:
             return f"{self.focus(unit)} BIND (?this AS ?value){filt}"
         if unit.implied and self.restrict is None:
             return self.values(unit, cond)
-        if self.focus_terms is not None and self.lateral:  # few focus nodes: look up their values
+        if self.small:  # few focus nodes: look up their values
             filt = f" FILTER ({cond})" if cond else ""
             return f"{self.focus(unit)} ?this {unit.path_sparql} ?value .{filt}"
         return self.focus(unit) + " " + self.values(unit, cond)
@@ -1275,12 +1377,18 @@ class FocusCheck(Check):
     def run(self, ctx):
         u = self.unit
         if self.kind == "min":
-            if self.arg == 1:
+            if self.arg == 1 and ctx.small:
+                body = (f"SELECT ?this WHERE {{ {ctx.focus(u)} FILTER NOT EXISTS "
+                        f"{{ ?this {u.path_sparql} ?v }} }}")
+            elif self.arg == 1:
                 body = (f"SELECT ?this WHERE {{ {ctx.focus(u)} MINUS {{ SELECT ?this WHERE "
                         f"{{ ?this {u.path_sparql} ?v }} }} }}")
             else:
                 body = (f"SELECT ?this WHERE {{ {ctx.focus(u)} OPTIONAL {{ ?this {u.path_sparql} ?v }} }} "
                         f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {self.arg})")
+        elif self.kind == "max" and ctx.small:
+            body = (f"SELECT ?this WHERE {{ {ctx.focus(u)} ?this {u.path_sparql} ?value }} GROUP BY ?this "
+                    f"HAVING (COUNT(DISTINCT ?value) > {self.arg})")
         elif self.kind == "max":
             many = (f"{{ SELECT ?this WHERE {{ ?this {u.path_sparql} ?value }} GROUP BY ?this "
                     f"HAVING (COUNT(DISTINCT ?value) > {self.arg}) }}")
@@ -1288,6 +1396,9 @@ class FocusCheck(Check):
         else:
             if u.path is None:
                 body = f"SELECT ?this WHERE {{ {ctx.focus(u)} FILTER (!sameTerm(?this, {self.arg})) }}"
+            elif ctx.small:
+                body = (f"SELECT ?this WHERE {{ {ctx.focus(u)} FILTER NOT EXISTS "
+                        f"{{ ?this {u.path_sparql} ?v . FILTER (sameTerm(?v, {self.arg})) }} }}")
             else:
                 body = (f"SELECT ?this WHERE {{ {ctx.focus(u)} MINUS {{ SELECT ?this WHERE "
                         f"{{ ?this {u.path_sparql} ?v . FILTER (sameTerm(?v, {self.arg})) }} }} }}")
@@ -1308,7 +1419,7 @@ class CountCheck(Check):
         conds += [f"?n < {c.arg}" for c in self.mins] + [f"?n > {c.arg}" for c in self.maxs]
         counts = (f"{{ SELECT ?this (COUNT(DISTINCT ?value) AS ?n) WHERE {{ ?this {u.path_sparql} ?value }} "
                   f"GROUP BY ?this }}")
-        if ctx.focus_terms is not None and ctx.lateral:
+        if ctx.small:
             body = (f"SELECT ?this ?n WHERE {{ {ctx.focus(u)} OPTIONAL {{ SELECT ?this (COUNT(DISTINCT ?value) AS ?n) "
                     f"WHERE {{ {ctx.focus(u)} ?this {u.path_sparql} ?value }} GROUP BY ?this }} "
                     f"FILTER ({' || '.join(conds)}) }}")
@@ -1369,8 +1480,12 @@ class ClassCheck(Check):
 
     def run(self, ctx):
         u = self.unit
-        typed = f"{{ SELECT ?value WHERE {{ ?value TYPEPATH <{self.obj}> }} }}"
-        body = f"SELECT DISTINCT ?this ?value WHERE {{ {ctx.focus_and_values(u)} MINUS {typed} }}"
+        if ctx.small:
+            body = (f"SELECT DISTINCT ?this ?value WHERE {{ {ctx.focus_and_values(u)} "
+                    f"FILTER NOT EXISTS {{ ?value TYPEPATH <{self.obj}> }} }}")
+        else:
+            typed = f"{{ SELECT ?value WHERE {{ ?value TYPEPATH <{self.obj}> }} }}"
+            body = f"SELECT DISTINCT ?this ?value WHERE {{ {ctx.focus_and_values(u)} MINUS {typed} }}"
         return [self.result(ctx, to_rdflib(r[0]), to_rdflib(r[1])) for r in ctx.query(u, body)]
 
 
@@ -1546,7 +1661,7 @@ class SparqlCheck(Check):
         self.raw = str(selects[0].value)
         prologue = engine._prologue(prefixes)
         st = _sparql_touches(text, prologue)
-        if st is None:
+        if st is None or _has_global(st):
             facts = _query_facts(text, prologue)
             if facts is None or facts[1]:
                 raise Unsupported("a SPARQL constraint that reads beyond its focus node with expressions "
