@@ -188,3 +188,24 @@ def test_streaming_build_equals_the_whole_data_pipeline(which, generated, tmp_pa
     assert result.counts["triples"] == len(mapped.quads)
     old = validate(rs, mapped, voc, paths.shapes, data)
     assert result.checked.report.to_text() == old.to_text()
+
+
+@pytest.mark.parametrize("which", ["shipped", "generated"])
+def test_text_mapping_equals_the_object_mapping(which, generated):
+    """The build writes N-Quads text (mapping.TextMapper): the same quads, record by record,
+    as the pyoxigraph objects of mapping.Mapper."""
+    from pyoxigraph import RdfFormat, parse
+
+    from llmkg.mapping import Mapper, TextMapper
+    from llmkg.records import load_records
+    from llmkg.vocabularies import load_vocabularies
+
+    data = ROOT / "data" if which == "shipped" else generated
+    rs = load_records(data)
+    voc = load_vocabularies(data)
+    for rec in rs.records:
+        a, b = Mapper(voc), TextMapper(voc)
+        a.record(rec)
+        b.record(rec)
+        assert len(a.quads) == len(b.quads)
+        assert sorted(map(str, a.quads)) == sorted(map(str, parse(b.nquads(), format=RdfFormat.N_QUADS))), rec.file

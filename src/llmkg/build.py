@@ -192,7 +192,7 @@ class _Summary:
     """What the record files add up to, replayed in file order as ``load_records`` reads them:
     the first record of a (kind, id) wins, later ones are duplicates."""
 
-    where: dict          # (kind, id) -> (offset, length) of its blob
+    where: dict          # (kind, id) -> (offset, length, rel) of its file's bytes in the pack
     form: list           # read problems, duplicate ids, check problems
     disagreements: list
     minted: list         # (kind, id, problem, graph, label)
@@ -220,7 +220,7 @@ def _replay(entries: list) -> _Summary:
             dup_rels.add(e.rel)
             continue
         seen[key] = (e.file, e.id_line)
-        where[key] = (e.at, e.length)
+        where[key] = (e.at, e.length, e.rel)
         check += e.check_problems
         dis += e.disagreements
         counts[e.kind] += 1
@@ -394,13 +394,13 @@ class _Run:
         # quads to take out and to put in (a record's quads name its own IRIs: no record
         # shares one with another, so a record's old quads are its own to remove)
         old_pack = Pack(previous.path, "r")
-        from .compiled import remap, unblob
+        from .compiled import record_from_blob, remap
 
         out_q, in_q = set(), set()
         for e in gone:
             if e.rid is None or e.rel in prev_summary.duplicates:
                 continue
-            rec = unblob(old_pack.read(e.at, e.length))[0]
+            rec = record_from_blob(old_pack.read(e.at, e.length), Path(self.paths.data) / e.rel, e.kind)
             if rec is not None:
                 out_q.update(_parse(remap(rec, self.ctx)[0]))
         old_pack.close()
@@ -454,7 +454,8 @@ class _Run:
             self.pack.close()
             self.pack = Pack(self.workdir, "a")
             reader = Pack(self.workdir, "r")
-            locator = Locator(LazyRecordSet(LazyRecords(reader, self.summary.where)), paths.base, Path(paths.data))
+            locator = Locator(LazyRecordSet(LazyRecords(reader, self.summary.where, Path(paths.data))),
+                              paths.base, Path(paths.data))
             shapes = load_shapes(paths.shapes)
             self.runs, self.memo = self._shacl_runs(shapes, previous)
             self.t["shacl"] = time.perf_counter() - t0

@@ -12,11 +12,11 @@ directory, but for one file, in a worker process, with the quads as N-Quads byte
   in ``(kind, id)`` order that names it, as ``map_records`` does (:class:`StreamMapper`
   returns these "minted" facts instead of emitting them).
 
-Each compiled file also has a *blob*: the record (data and the line of every key), its
-problems and minted facts, compressed. The blobs of a build are kept in a pack file next to
-its database (``records.pack`` + ``records.idx``): the locator reads a record back from it
-to point a SHACL result at its line, and the next build reuses the blobs of the files that
-did not change (:mod:`llmkg.build`, incremental builds).
+The bytes of each compiled file are kept in a pack file next to the build's database
+(``records.pack``; ``records.idx`` says where, and holds what compiling found: problems,
+minted facts, quad counts, digests): the locator reads a record back from it to point a
+SHACL result at its line, and the next build reuses what did not change and undoes what did
+(:mod:`llmkg.build`, incremental builds).
 """
 
 from __future__ import annotations
@@ -25,17 +25,16 @@ import hashlib
 import itertools
 import os
 import pickle
-import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 from . import __version__, schema
-from .mapping import Mapper
+from .mapping import Mapper, TextMapper
 from .records import Problem, Record, _read_one, check_record, record_files
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 CHUNK = 200  # files per task sent to a worker
 
 
@@ -57,28 +56,23 @@ class Compiled:
     minted: list = field(default_factory=list)           # (problem IRI, graph IRI, label)
     n_quads: int = 0
     nquads: bytes = b""
-    blob: bytes = b""           # compressed pickle of the record (see record_from_blob)
+    blob: bytes = b""           # the file's bytes, kept in the pack (see record_from_blob)
 
     def meta(self) -> tuple:
         """What the index keeps of a compiled file (the rest is in its blob)."""
         return (self.rel, self.size, self.mtime_ns, self.digest, self.kind, self.rid, self.n_quads)
 
 
-class StreamMapper(Mapper):
-    """A Mapper for one record: the research problems it mints are returned, not emitted
-    (see :func:`minted_quads`)."""
-
-    def nquads(self) -> bytes:
-        from pyoxigraph import RdfFormat, serialize
-
-        return serialize(self.quads, format=RdfFormat.N_QUADS) if self.quads else b""
+class StreamMapper(TextMapper):
+    """The mapping of one record, as N-Quads: the research problems it mints are returned,
+    not emitted (see :func:`minted_quads`)."""
 
     def __init__(self, vocabularies, base):
         super().__init__(vocabularies, base)
         self.minted: list[tuple[str, str, str]] = []
 
     def problem_quads(self, prob, label, g) -> None:
-        self.minted.append((prob.value, g.value, label))
+        self.minted.append((self._v(prob), self._v(g), label))
 
 
 def minted_quads(winners: dict, base: str) -> list:
@@ -154,9 +148,8 @@ def compile_file(path: Path | str, kind: str, rel: str, ctx: Context) -> Compile
     rec, problems = _read_one(_Read(path, data), kind)  # records' own reader, on these bytes
 
     c = Compiled(rel, st.st_size, st.st_mtime_ns, digest, kind, rec.id if rec else None,
-                 rec.file if rec else display_path(path), read_problems=problems)
+                 rec.file if rec else display_path(path), read_problems=problems, blob=data)
     if rec is None:
-        c.blob = _blob(c, None)
         return c
     c.id_line = rec.line("id")
     check_record(rec, c.check_problems, ctx.source_ids)
@@ -166,7 +159,6 @@ def compile_file(path: Path | str, kind: str, rel: str, ctx: Context) -> Compile
     c.n_quads = len(m.quads)
     c.nquads = m.nquads()
     c.disagreements = record_disagreements(rec, ctx.vocabularies)
-    c.blob = _blob(c, rec)
     return c
 
 
@@ -185,17 +177,9 @@ class _Read(type(Path())):
                                 newline=newline).read()
 
 
-def _blob(c: Compiled, rec: Record | None) -> bytes:
-    record = (rec.kind, rec.id, rec.file, rec.data, rec.lines) if rec is not None else None
-    return zlib.compress(pickle.dumps((record, c.read_problems, c.check_problems, c.disagreements,
-                                       c.minted), protocol=pickle.HIGHEST_PROTOCOL), 1)
-
-
-def unblob(blob: bytes) -> tuple:
-    """(record or None, read problems, check problems, disagreements, minted) of a blob."""
-    record, rp, cp, dis, minted = pickle.loads(zlib.decompress(blob))
-    rec = Record(*record) if record is not None else None
-    return rec, rp, cp, dis, minted
+def record_from_blob(blob: bytes, path: Path | str, kind: str) -> Record | None:
+    """The record a file's bytes held (read as when it was compiled: same lines, same path)."""
+    return _read_one(_Read(Path(path), blob), kind)[0]
 
 
 def remap(rec: Record, ctx: Context) -> tuple[bytes, int, list]:
@@ -338,9 +322,10 @@ def load_index(directory: Path) -> dict | None:
 class LazyRecords:
     """``(kind, id) -> Record``, read back from the pack when asked (an LRU keeps a few)."""
 
-    def __init__(self, pack: Pack, where: dict, size: int = 4096):
+    def __init__(self, pack: Pack, where: dict, data_dir: Path, size: int = 4096):
         self.pack = pack
-        self.where = where          # (kind, id) -> (offset, length)
+        self.where = where          # (kind, id) -> (offset, length, path relative to data_dir)
+        self.data_dir = Path(data_dir)
         self.size = size
         self._cache: OrderedDict = OrderedDict()
 
@@ -352,7 +337,8 @@ class LazyRecords:
         loc = self.where.get(key)
         if loc is None:
             return default
-        rec = unblob(self.pack.read(*loc))[0]
+        at, length, rel = loc
+        rec = record_from_blob(self.pack.read(at, length), self.data_dir / rel, key[0])
         self._cache[key] = rec
         if len(self._cache) > self.size:
             self._cache.popitem(last=False)

@@ -91,7 +91,7 @@ class Mapper:
 
     # --- helpers ---------------------------------------------------------------------
     def iri(self, kind: str, rid: str) -> NamedNode:
-        return N(f"{self.base}{kind}/{rid}")
+        return self._N(f"{self.base}{kind}/{rid}")
 
     def ref(self, kind: str, value: str) -> NamedNode:
         rid = value.strip()
@@ -102,6 +102,28 @@ class Mapper:
     def add(self, s, p, o, g) -> None:
         self.quads.append(Quad(s, p, o, g))
 
+    # --- the terms: pyoxigraph objects here, N-Quads text in TextMapper --------------------
+    _N = staticmethod(N)
+    _P = staticmethod(P)
+    _DT = staticmethod(DT)
+    _Lit = staticmethod(Literal)
+    _IRI = staticmethod(NamedNode)
+    _companion = staticmethod(text_companion)
+    _TYPE = TYPE
+    _LABEL = LABEL
+
+    @staticmethod
+    def _v(node) -> str:
+        """The IRI of a node."""
+        return node.value
+
+    @staticmethod
+    def _predicate(q):
+        return q.predicate
+
+    def _int_or_illtyped(self, n, text: str):
+        return _int_or_illtyped(n, text)
+
     # --- values of one key ------------------------------------------------------------
     def emit(self, s: NamedNode, f: schema.Field, value: Any, g: NamedNode, rec: Record,
              source: str | None) -> None:
@@ -110,45 +132,45 @@ class Mapper:
         items = [str(v).strip() for v in items if v is not None and str(v).strip() != ""]
         if not items:
             return
-        prop = P(f.prop)
+        prop = self._P(f.prop)
         if kind in ("text", "texts"):
             for v in items:
-                self.add(s, prop, Literal(v), g)
+                self.add(s, prop, self._Lit(v), g)
         elif kind in ("url", "urls"):
             for v in items:
                 self.add(s, prop, self.url(v), g)
         elif kind == "date":
             for v in items:
                 d = values.parse_date(v)
-                self.add(s, prop, Literal(d.value, datatype=DT(d.datatype if d.ok else "date")), g)
-                self.add(s, text_companion(f.prop), Literal(v), g)
+                self.add(s, prop, self._Lit(d.value, datatype=self._DT(d.datatype if d.ok else "date")), g)
+                self.add(s, self._companion(f.prop), self._Lit(v), g)
         elif kind == "params":
             for v in items:
-                self.add(s, prop, Literal(v), g)
+                self.add(s, prop, self._Lit(v), g)
                 if f.key == "number of parameters":
                     self.params(s, v, g, rec, source)
         elif kind == "millions":
             for v in items:
                 n = values.parse_millions(v)
-                self.add(s, prop, _int_or_illtyped(n, v), g)
+                self.add(s, prop, self._int_or_illtyped(n, v), g)
         elif kind == "number":
             for v in items:
                 n = values.parse_number(v)
-                lit = Literal(str(n), datatype=DT("decimal")) if n is not None else \
-                    Literal(v, datatype=DT("decimal"))
+                lit = self._Lit(str(n), datatype=self._DT("decimal")) if n is not None else \
+                    self._Lit(v, datatype=self._DT("decimal"))
                 self.add(s, prop, lit, g)
-                self.add(s, text_companion(f.prop), Literal(v), g)
+                self.add(s, self._companion(f.prop), self._Lit(v), g)
         elif kind == "integer":
             for v in items:
                 n = values.parse_integer(v)
-                self.add(s, prop, _int_or_illtyped(n, v), g)
+                self.add(s, prop, self._int_or_illtyped(n, v), g)
                 if f.key not in ("year", "month"):
-                    self.add(s, text_companion(f.prop), Literal(v), g)
+                    self.add(s, self._companion(f.prop), self._Lit(v), g)
         elif kind == "orkg-id":
             for v in items:
-                self.add(s, prop, Literal(v), g)
+                self.add(s, prop, self._Lit(v), g)
                 if re.fullmatch(r"R[0-9]+", v):
-                    self.add(s, P("skos:exactMatch"), N(ORKGR + v), g)
+                    self.add(s, self._P("skos:exactMatch"), self._N(ORKGR + v), g)
         elif kind.startswith(("ref:", "refs:")):
             target = kind.split(":", 1)[1]
             for v in items:
@@ -159,43 +181,42 @@ class Mapper:
                 concepts = self.vocab.lookup(scheme, v)
                 if concepts:
                     for c in concepts:
-                        self.add(s, prop, N(c.iri), g)
+                        self.add(s, prop, self._N(c.iri), g)
                         if scheme == "licenses" and getattr(c, "access", None):
-                            self.add(s, P("llmkg:accessLevel"), P(ACCESS[c.access]), g)
+                            self.add(s, self._P("llmkg:accessLevel"), self._P(ACCESS[c.access]), g)
                 else:
                     self.add(s, prop, self.iri(SCHEME_FOLDER[scheme], values.slugify(v) or "empty"), g)
-                self.add(s, text_companion(f.prop), Literal(v), g)
+                self.add(s, self._companion(f.prop), self._Lit(v), g)
         elif kind == "access":
             for v in items:
                 a = ACCESS.get(v.lower())
-                self.add(s, prop, P(a) if a else Literal(v), g)
+                self.add(s, prop, self._P(a) if a else self._Lit(v), g)
         elif kind == "problems":
             pass  # research problems hang on the contribution; see model_block
         else:  # pragma: no cover - schema.py and this function must agree
             raise AssertionError(f"unhandled value kind {kind!r} for {f.key!r}")
 
-    @staticmethod
-    def url(v: str):
+    def url(self, v: str):
         if values.is_absolute_http_url(v):
             try:
-                return NamedNode(v)
+                return self._IRI(v)
             except ValueError:
                 pass
-        return Literal(v)
+        return self._Lit(v)
 
     def params(self, s: NamedNode, text: str, g: NamedNode, rec: Record, source: str | None) -> None:
         parsed = values.parse_params(text)
         for n, var in enumerate(parsed.variants, start=1):
-            node = N(f"{s.value}/parameters/{source}/{n}")
-            self.add(s, P("llmkg:parameterVariant"), node, g)
-            self.add(node, TYPE, P("llmkg:ParameterVariant"), g)
-            self.add(node, LABEL, Literal(var.label), g)
-            self.add(node, P("llmkg:parameterCount"), Literal(str(var.count), datatype=DT("integer")), g)
+            node = self._N(f"{self._v(s)}/parameters/{source}/{n}")
+            self.add(s, self._P("llmkg:parameterVariant"), node, g)
+            self.add(node, self._TYPE, self._P("llmkg:ParameterVariant"), g)
+            self.add(node, self._LABEL, self._Lit(var.label), g)
+            self.add(node, self._P("llmkg:parameterCount"), self._Lit(str(var.count), datatype=self._DT("integer")), g)
         if parsed.maximum is not None:
-            self.add(s, P("llmkg:maximumParameterCount"),
-                     Literal(str(parsed.maximum), datatype=DT("integer")), g)
+            self.add(s, self._P("llmkg:maximumParameterCount"),
+                     self._Lit(str(parsed.maximum), datatype=self._DT("integer")), g)
         elif parsed.has_digits and not parsed.ok:
-            self.add(s, P("llmkg:maximumParameterCount"), Literal(text, datatype=DT("integer")), g)
+            self.add(s, self._P("llmkg:maximumParameterCount"), self._Lit(text, datatype=self._DT("integer")), g)
 
     # --- records ------------------------------------------------------------------------
     def top_level(self, rec: Record, s: NamedNode, g: NamedNode) -> None:
@@ -208,28 +229,28 @@ class Mapper:
                 self.source_license(s, str(value), g)
                 continue
             if key == "name" or (key == "title" and rec.kind in ("paper", "reading-list", "source")):
-                self.add(s, LABEL, Literal(str(value).strip()), g)
+                self.add(s, self._LABEL, self._Lit(str(value).strip()), g)
                 if key == "name":
                     continue
             self.emit(s, f, value, g, rec, None)
 
     def source_license(self, s: NamedNode, text: str, g: NamedNode) -> None:
         text = text.strip()
-        lic = N(SPDX + text) if SPDX_ID_RE.match(text) else self.url(text)
-        self.add(s, P("dcterms:license"), lic, g)
+        lic = self._N(SPDX + text) if SPDX_ID_RE.match(text) else self.url(text)
+        self.add(s, self._P("dcterms:license"), lic, g)
 
     def record(self, rec: Record) -> None:
-        curated = N(CURATED_GRAPH)
+        curated = self._N(CURATED_GRAPH)
         s = self.iri(rec.kind, rec.id)
         home = curated
         if rec.kind == "reading-list" and isinstance(rec.data.get("source"), str):
-            home = N(graph_iri(rec.data["source"].strip()))
-        self.add(s, TYPE, P(CLASS_OF_KIND[rec.kind]), home)
+            home = self._N(graph_iri(rec.data["source"].strip()))
+        self.add(s, self._TYPE, self._P(CLASS_OF_KIND[rec.kind]), home)
         self.top_level(rec, s, home)
         if rec.kind == "source":
-            gnode = N(graph_iri(rec.id))
-            self.add(gnode, TYPE, P("llmkg:SourceGraph"), curated)
-            self.add(gnode, P("prov:wasDerivedFrom"), s, curated)
+            gnode = self._N(graph_iri(rec.id))
+            self.add(gnode, self._TYPE, self._P("llmkg:SourceGraph"), curated)
+            self.add(gnode, self._P("prov:wasDerivedFrom"), s, curated)
             lic = rec.data.get("license")
             if isinstance(lic, str) and lic.strip():
                 self.source_license(gnode, lic, curated)
@@ -241,7 +262,7 @@ class Mapper:
             for source, block in blocks.items():
                 if not isinstance(block, dict):
                     continue
-                g = N(graph_iri(source))
+                g = self._N(graph_iri(source))
                 if rec.kind == "model":
                     self.model_block(rec, s, source, block, g, fields)
                 else:
@@ -256,22 +277,22 @@ class Mapper:
                 names = value if isinstance(value, list) else [value]
                 names = [str(n).strip() for n in names if n is not None and str(n).strip()]
                 for n in names:
-                    self.add(s, P("dcterms:creator"), Literal(n), g)
+                    self.add(s, self._P("dcterms:creator"), self._Lit(n), g)
                 if names:
-                    self.add(s, P("llmkg:authorList"), Literal("; ".join(names)), g)
+                    self.add(s, self._P("llmkg:authorList"), self._Lit("; ".join(names)), g)
                 continue
             self.emit(s, f, value, g, rec, source)
 
     def model_block(self, rec, s, source, block, g, fields) -> None:
         contribution = None
         if any(k in block for k in ("paper", "research problem", "orkg contribution")):
-            contribution = N(f"{self.base}contribution/{source}/{rec.id}")
-            self.add(contribution, TYPE, P("orkgc:Contribution"), g)
-            self.add(contribution, LABEL, Literal(f"{rec.name} ({source})"), g)
-            self.add(contribution, P("llmkg:hasModel"), s, g)
+            contribution = self._N(f"{self.base}contribution/{source}/{rec.id}")
+            self.add(contribution, self._TYPE, self._P("orkgc:Contribution"), g)
+            self.add(contribution, self._LABEL, self._Lit(f"{rec.name} ({source})"), g)
+            self.add(contribution, self._P("llmkg:hasModel"), s, g)
             paper = block.get("paper")
             if isinstance(paper, str) and paper.strip():
-                self.add(self.ref("paper", paper), P("orkgp:P31"), contribution, g)
+                self.add(self.ref("paper", paper), self._P("orkgp:P31"), contribution, g)
         access_given = "access" in block
         for key, value in block.items():
             f = fields.get(key)
@@ -286,14 +307,14 @@ class Mapper:
                         continue
                     label = str(v).strip()
                     prob = self.iri("problem", values.slugify(label) or "empty")
-                    self.add(contribution, P("orkgp:P32"), prob, g)
+                    self.add(contribution, self._P("orkgp:P32"), prob, g)
                     self.mint_problem(prob, label, g)
             elif key == "license" and access_given:
                 # the source flags the access level itself; the license keeps its text and IRI
                 before = len(self.quads)
                 self.emit(s, f, value, g, rec, source)
-                acc = P("llmkg:accessLevel")
-                self.quads[before:] = [q for q in self.quads[before:] if q.predicate != acc]
+                acc = self._P("llmkg:accessLevel")
+                self.quads[before:] = [q for q in self.quads[before:] if self._predicate(q) != acc]
             else:
                 self.emit(s, f, value, g, rec, source)
                 if key in ("training corpus", "training data"):
@@ -302,13 +323,13 @@ class Mapper:
     def mint_problem(self, prob: NamedNode, label: str, g: NamedNode) -> None:
         """Type and label a research problem, once per graph: the first model (in the order
         records are mapped) that names it gives its label."""
-        if (prob.value, g.value) not in self._typed_minted:
-            self._typed_minted.add((prob.value, g.value))
+        if (self._v(prob), self._v(g)) not in self._typed_minted:
+            self._typed_minted.add((self._v(prob), self._v(g)))
             self.problem_quads(prob, label, g)
 
     def problem_quads(self, prob: NamedNode, label: str, g: NamedNode) -> None:
-        self.add(prob, TYPE, P("orkgc:Problem"), g)
-        self.add(prob, LABEL, Literal(label), g)
+        self.add(prob, self._TYPE, self._P("orkgc:Problem"), g)
+        self.add(prob, self._LABEL, self._Lit(label), g)
 
     def corpora(self, s, value, g) -> None:
         items = value if isinstance(value, list) else [value]
@@ -319,7 +340,7 @@ class Mapper:
             for c in self.vocab.match_corpora(str(v)):
                 if c.iri not in seen:
                     seen.add(c.iri)
-                    self.add(s, P("llmkg:trainedOn"), N(c.iri), g)
+                    self.add(s, self._P("llmkg:trainedOn"), self._N(c.iri), g)
 
     def sections(self, rec: Record, s: NamedNode, g: NamedNode) -> None:
         sections = rec.data.get("sections")
@@ -328,58 +349,58 @@ class Mapper:
         for i, sec in enumerate(sections, start=1):
             if not isinstance(sec, dict):
                 continue
-            snode = N(f"{s.value}/section/{i}")
-            self.add(s, P("llmkg:section"), snode, g)
-            self.add(snode, TYPE, P("llmkg:ReadingListSection"), g)
-            self.add(snode, P("llmkg:position"), Literal(str(i), datatype=DT("integer")), g)
+            snode = self._N(f"{self._v(s)}/section/{i}")
+            self.add(s, self._P("llmkg:section"), snode, g)
+            self.add(snode, self._TYPE, self._P("llmkg:ReadingListSection"), g)
+            self.add(snode, self._P("llmkg:position"), self._Lit(str(i), datatype=self._DT("integer")), g)
             if sec.get("title"):
-                self.add(snode, P("dcterms:title"), Literal(str(sec["title"]).strip()), g)
+                self.add(snode, self._P("dcterms:title"), self._Lit(str(sec["title"]).strip()), g)
             if sec.get("note"):
-                self.add(snode, P("skos:note"), Literal(str(sec["note"]).strip()), g)
+                self.add(snode, self._P("skos:note"), self._Lit(str(sec["note"]).strip()), g)
             papers = sec.get("papers")
             if not isinstance(papers, list):
                 continue
             for j, entry in enumerate(papers, start=1):
                 if not isinstance(entry, dict):
                     continue
-                enode = N(f"{snode.value}/entry/{j}")
-                self.add(snode, P("llmkg:entry"), enode, g)
-                self.add(enode, TYPE, P("llmkg:ReadingListEntry"), g)
-                self.add(enode, P("llmkg:position"), Literal(str(j), datatype=DT("integer")), g)
+                enode = self._N(f"{self._v(snode)}/entry/{j}")
+                self.add(snode, self._P("llmkg:entry"), enode, g)
+                self.add(enode, self._TYPE, self._P("llmkg:ReadingListEntry"), g)
+                self.add(enode, self._P("llmkg:position"), self._Lit(str(j), datatype=self._DT("integer")), g)
                 if isinstance(entry.get("paper"), str):
-                    self.add(enode, P("llmkg:paper"), self.ref("paper", entry["paper"]), g)
+                    self.add(enode, self._P("llmkg:paper"), self.ref("paper", entry["paper"]), g)
                 for key, prop in (("label", "rdfs:label"), ("note", "skos:note")):
                     if entry.get(key):
-                        self.add(enode, P(prop), Literal(str(entry[key]).strip()), g)
+                        self.add(enode, self._P(prop), self._Lit(str(entry[key]).strip()), g)
 
     def vocabularies(self) -> None:
-        g = N(CURATED_GRAPH)
+        g = self._N(CURATED_GRAPH)
         for scheme in self.vocab.schemes():
             snode = self.iri("scheme", scheme.name)
-            self.add(snode, TYPE, P("skos:ConceptScheme"), g)
+            self.add(snode, self._TYPE, self._P("skos:ConceptScheme"), g)
             if scheme.label:
-                self.add(snode, LABEL, Literal(scheme.label), g)
-            cls = P(SCHEME_CLASS[scheme.name]) if scheme.name in SCHEME_CLASS else None
+                self.add(snode, self._LABEL, self._Lit(scheme.label), g)
+            cls = self._P(SCHEME_CLASS[scheme.name]) if scheme.name in SCHEME_CLASS else None
             for c in scheme.concepts:
-                node = N(c.iri)
-                self.add(node, TYPE, P("skos:Concept"), g)
+                node = self._N(c.iri)
+                self.add(node, self._TYPE, self._P("skos:Concept"), g)
                 if cls is not None:
-                    self.add(node, TYPE, cls, g)
-                self.add(node, P("skos:inScheme"), snode, g)
-                self.add(node, P("skos:prefLabel"), Literal(c.label), g)
-                self.add(node, LABEL, Literal(c.label), g)
+                    self.add(node, self._TYPE, cls, g)
+                self.add(node, self._P("skos:inScheme"), snode, g)
+                self.add(node, self._P("skos:prefLabel"), self._Lit(c.label), g)
+                self.add(node, self._LABEL, self._Lit(c.label), g)
                 for a in sorted(set(c.aliases)):
-                    self.add(node, P("skos:altLabel"), Literal(a), g)
+                    self.add(node, self._P("skos:altLabel"), self._Lit(a), g)
                 if getattr(c, "access", None):
-                    self.add(node, P("llmkg:accessLevel"), P(ACCESS[c.access]), g)
+                    self.add(node, self._P("llmkg:accessLevel"), self._P(ACCESS[c.access]), g)
                 if getattr(c, "spdx", None):
-                    self.add(node, P("llmkg:spdxId"), Literal(c.spdx), g)
+                    self.add(node, self._P("llmkg:spdxId"), self._Lit(c.spdx), g)
                 for b in getattr(c, "broader", ()) or ():
-                    self.add(node, P("skos:broader"), N(scheme.concept_iri(b)), g)
+                    self.add(node, self._P("skos:broader"), self._N(scheme.concept_iri(b)), g)
                 if getattr(c, "url", None) and values.is_absolute_http_url(c.url):
-                    self.add(node, P("foaf:page"), N(c.url), g)
+                    self.add(node, self._P("foaf:page"), self._N(c.url), g)
                 if getattr(c, "definition", None):
-                    self.add(node, P("skos:definition"), Literal(c.definition), g)
+                    self.add(node, self._P("skos:definition"), self._Lit(c.definition), g)
 
 
 def _int_or_illtyped(n, text: str) -> Literal:
@@ -388,6 +409,79 @@ def _int_or_illtyped(n, text: str) -> Literal:
     if isinstance(n, Decimal) and n != n.to_integral_value():
         return Literal(str(n), datatype=DT("decimal"))
     return Literal(str(int(n)), datatype=DT("integer"))
+
+
+# --- the same mapping as N-Quads text --------------------------------------------------------
+
+_ESCAPES = str.maketrans({'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r"})
+# IRIs that pyoxigraph would accept as they are: http(s), a host, plain path characters
+_SAFE_IRI = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9\-._~:@!$&'()*+,;=]*)*")
+
+
+def _text_lit(value: str) -> str:
+    if '"' in value or "\\" in value or "\n" in value or "\r" in value:
+        value = value.translate(_ESCAPES)
+    return '"' + value + '"'
+
+
+@lru_cache(maxsize=None)
+def _text_const(iri: str) -> str:
+    NamedNode(iri)
+    return "<" + iri + ">"
+
+
+class TextMapper(Mapper):
+    """The same mapping, written as N-Quads text rather than pyoxigraph objects (twice as
+    fast): a quad is a tuple of term texts, :meth:`nquads` the document. An IRI is checked
+    as pyoxigraph checks it (``NamedNode``) unless it is plainly valid, so that what the
+    object mapping refuses is refused here too. tests/test_incremental.py compares both."""
+
+    @staticmethod
+    def _N(iri: str) -> str:
+        if _SAFE_IRI.fullmatch(iri) is None:
+            NamedNode(iri)  # raises ValueError as the object mapping does
+        return "<" + iri + ">"
+
+    @staticmethod
+    def _IRI(iri: str) -> str:
+        NamedNode(iri)
+        return "<" + iri + ">"
+
+    _P = staticmethod(lru_cache(maxsize=None)(lambda name: _text_const(expand(name))))
+    _DT = staticmethod(lru_cache(maxsize=None)(lambda local: _text_const(XSD + local)))
+    _companion = staticmethod(lru_cache(maxsize=None)(lambda prop: _text_const(text_companion(prop).value)))
+    _TYPE = "<" + RDF + "type>"
+    _LABEL = "<" + RDFS + "label>"
+
+    @staticmethod
+    def _Lit(value: str, datatype: str | None = None, language: str | None = None) -> str:
+        text = _text_lit(value)
+        if language:
+            return text + "@" + language
+        if datatype is None or datatype == "<http://www.w3.org/2001/XMLSchema#string>":
+            return text
+        return text + "^^" + datatype
+
+    @staticmethod
+    def _v(node: str) -> str:
+        return node[1:-1]
+
+    @staticmethod
+    def _predicate(q):
+        return q[1]
+
+    def add(self, s, p, o, g) -> None:
+        self.quads.append((s, p, o, g))
+
+    def _int_or_illtyped(self, n, text: str):
+        if n is None:
+            return self._Lit(text, datatype=self._DT("integer"))
+        if isinstance(n, Decimal) and n != n.to_integral_value():
+            return self._Lit(str(n), datatype=self._DT("decimal"))
+        return self._Lit(str(int(n)), datatype=self._DT("integer"))
+
+    def nquads(self) -> bytes:
+        return "".join([f"{s} {p} {o} {g} .\n" for s, p, o, g in self.quads]).encode()
 
 
 def map_records(rs: RecordSet, vocabularies, base: str = DEFAULT_BASE) -> MappedGraph:
