@@ -209,3 +209,50 @@ def test_text_mapping_equals_the_object_mapping(which, generated):
         b.record(rec)
         assert len(a.quads) == len(b.quads)
         assert sorted(map(str, a.quads)) == sorted(map(str, parse(b.nquads(), format=RdfFormat.N_QUADS))), rec.file
+
+
+# --- the build's YAML reader is records.parse_yaml, faster ---------------------------------------
+
+TRICKY_YAML = [
+    "id: x\nname: plain value\n",
+    "id: x\nnote: a long plain value\n  continued here\n\n  after a blank line\nname: y\n",
+    "id: x\nnote: 'single, with '' quote'\nname: \"double\"  # comment\n",
+    "id: x\nnote: 'quoted over\n  two lines, it''s folded'\n",
+    "id: x\nlist: [a, 'b, c', \"d\", ~, '']\nempty:\nnull: null\n",
+    "id: x\nsources:\n  a:\n    k: v\n    seq:\n    - one\n    - two\n  b: {}\n",
+    "# comment\nid: x\nsources:\n  a:\n    k: v  # trailing\n    # own line\n    j: w\n",
+    "id: x\nsections:\n- title: T\n  papers:\n  - paper: p\n    label: L\n  - paper: q\n",
+    "id: x\nbad: a: b\n", "id: x\nid: y\n", "id: x\n\tname: tab\n", "id: &a x\n", "id: x\nb: |\n  block\n",
+    "---\nid: x\n", "id: x\nk: v\n  : odd\n", "id: x\nk: 'open\n", "id: x\nk: [a, [b]]\n", "- a\n- b\n",
+    "id: x\nk: v\n# end\n", "id: x\nk: -5\nj: - 5\n", "id: x\nk: #not a value\n", "id: x\nk: a#b\n",
+    "id: x\nk:\n  - a\n  -\n", "id: x\nk: 2023-01-01\nj: yes\nm: 0x1F\n", "id: x\nk: caf\u00e9 \u2014 ok\n",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_YAML)
+def test_fastyaml_is_pyyaml_or_gives_up(text):
+    from llmkg.fastyaml import parse
+    from llmkg.records import parse_yaml
+
+    nulls = parse_yaml("k: ~\n", "probe")[0] == {"k": None}
+    fast = parse(text, nulls)
+    if fast is not None:
+        data, lines, problems = parse_yaml(text, "f")
+        assert problems == [] and fast == (data, lines)
+
+
+def test_fastyaml_on_every_record_file(generated):
+    from llmkg.fastyaml import parse
+    from llmkg.records import parse_yaml
+
+    files = sorted((ROOT / "data").glob("*/*.yaml")) + sorted(generated.glob("*/*.yaml"))
+    nulls = parse_yaml("k: ~\n", "probe")[0] == {"k": None}
+    read = 0
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        fast = parse(text, nulls)
+        if fast is not None:
+            read += 1
+            data, lines, problems = parse_yaml(text, str(f))
+            assert fast == (data, lines), f
+    assert read > 0.9 * len(files)

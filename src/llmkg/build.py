@@ -290,8 +290,10 @@ class _Run:
         (self.workdir / "records.pack").unlink(missing_ok=True)
         self.entries = []
         self.quads = None
+        self._count = None
         self.step("reading records")
         t0 = time.perf_counter()
+        self._prepare_validator()
         self.db = Store() if self.in_memory else Store(str(self.workdir / "db"))
         self.pack = Pack(self.workdir, "a")
         vocab, self.vocab_quads = _vocabulary_quads(ctx)
@@ -312,7 +314,9 @@ class _Run:
 
         feed = _Feed(chunks())
         try:
-            self.db.bulk_load(input=feed, format=RdfFormat.N_QUADS, lenient=True)
+            # (buffered: the loader reads a few KiB at a time, each read a call into Python)
+            self.db.bulk_load(input=io.BufferedReader(feed, buffer_size=1 << 20), format=RdfFormat.N_QUADS,
+                              lenient=True)
         except Exception:
             if feed.error is not None:
                 raise feed.error from None
@@ -332,6 +336,12 @@ class _Run:
                           to_graph=NamedNode(ONTOLOGY_GRAPH))
         self.db.flush()
         self.t["load"] = time.perf_counter() - t0
+        if not self.in_memory:  # counted while validation runs (it takes a while on disk)
+            import threading
+
+            db = self.db
+            self._count = threading.Thread(target=lambda: setattr(self, "quads", len(db)), daemon=True)
+            self._count.start()
         self._validate(None)
 
     # the incremental build --------------------------------------------------------------------
@@ -472,6 +482,27 @@ class _Run:
         self.checked = Checked(rs, mapped, Report(sm.form + shacl + sm.disagreements),
                                self.ctx.vocabularies, self.t, counts)
 
+    def _prepare_validator(self) -> None:
+        """Compile the shapes (llmkg.fastshacl) in a thread, meanwhile."""
+        import threading
+
+        from .validate import load_shapes
+
+        self._validator = None
+        if not self.run_shacl or self.engine != "fast":
+            return
+
+        def make():
+            from .fastshacl import FastValidator
+
+            try:
+                self._validator = FastValidator(load_shapes(self.paths.shapes))
+            except Exception:  # noqa: BLE001 - compiled again (and raised) when needed
+                self._validator = None
+
+        self._validator_thread = threading.Thread(target=make, daemon=True)
+        self._validator_thread.start()
+
     def _shacl_runs(self, shapes, previous) -> tuple[list, dict]:
         from .validate import engine_runs
 
@@ -479,7 +510,11 @@ class _Run:
             done = self._incremental_shacl(shapes, *previous)
             if done is not None:
                 return done
-        return engine_runs(self.db, shapes, self.engine), {}
+        validator = None
+        if getattr(self, "_validator_thread", None) is not None:
+            self._validator_thread.join()
+            validator = self._validator
+        return engine_runs(self.db, shapes, self.engine, validator=validator), {}
 
     def _incremental_shacl(self, shapes, prev: dict, delta: list, changed_files: set):
         """The runs and locator memo after a change of ``delta`` quads, from the previous
@@ -564,6 +599,8 @@ class _Run:
         save_index(self.workdir, index)
         _save_analyses(self.workdir)
         self.t["save index"] = time.perf_counter() - t0
+        if getattr(self, "_count", None) is not None:
+            self._count.join()
         n = self.quads if self.quads is not None else len(self.db)
         self.close()
         return n

@@ -1074,14 +1074,13 @@ def _merge_checks(unit: Unit, checks: list) -> list:
     filters = [c for c in checks if type(c) is FilterCheck]
     rest = [c for c in checks if c not in counts and c not in filters]
     out = []
-    if len(counts) > 1:
-        out.append(CountCheck(unit, counts))
-    else:
+    if counts and unit.path is not None and (len(counts) > 1 or filters):
+        out.append(CountCheck(unit, counts, filters))  # one scan of the values for all of them
+    elif len(filters) > 1:
         out += counts
-    if len(filters) > 1:
         out.append(MultiFilterCheck(unit, filters))
     else:
-        out += filters
+        out += counts + filters
     return out + rest
 
 
@@ -1406,28 +1405,33 @@ class FocusCheck(Check):
 
 
 class CountCheck(Check):
-    """minCount and maxCount of one shape, in one query."""
+    """minCount, maxCount and the value filters (nodeKind, in, lengths) of one shape: one
+    scan of the path's values counts them per focus node and flags those with an offending
+    value, whose values are then looked up."""
 
-    def __init__(self, unit, checks: list):
+    def __init__(self, unit, checks: list, filters: list = ()):
         super().__init__(unit, None)
         self.mins = [c for c in checks if c.kind == "min"]
         self.maxs = [c for c in checks if c.kind == "max"]
+        self.filters = list(filters)
 
     def run(self, ctx):
         u = self.unit
         conds = ["!BOUND(?n)"] if self.mins else []
         conds += [f"?n < {c.arg}" for c in self.mins] + [f"?n > {c.arg}" for c in self.maxs]
-        counts = (f"{{ SELECT ?this (COUNT(DISTINCT ?value) AS ?n) WHERE {{ ?this {u.path_sparql} ?value }} "
-                  f"GROUP BY ?this }}")
+        conds += [f"?f{i} > 0" for i in range(len(self.filters))]
+        sums = "".join(f" (SUM(IF({c.cond}, 1, 0)) AS ?f{i})" for i, c in enumerate(self.filters))
+        proj = "?this ?n" + "".join(f" ?f{i}" for i in range(len(self.filters)))
+        inner = f"SELECT ?this (COUNT(DISTINCT ?value) AS ?n){sums} WHERE {{ %s?this {u.path_sparql} ?value }} GROUP BY ?this"
         if ctx.small:
-            body = (f"SELECT ?this ?n WHERE {{ {ctx.focus(u)} OPTIONAL {{ SELECT ?this (COUNT(DISTINCT ?value) AS ?n) "
-                    f"WHERE {{ {ctx.focus(u)} ?this {u.path_sparql} ?value }} GROUP BY ?this }} "
+            body = (f"SELECT {proj} WHERE {{ {ctx.focus(u)} OPTIONAL {{ {inner % (ctx.focus(u) + ' ')} }} "
                     f"FILTER ({' || '.join(conds)}) }}")
         elif self.mins:
-            body = f"SELECT ?this ?n WHERE {{ {ctx.focus(u)} OPTIONAL {counts} FILTER ({' || '.join(conds)}) }}"
+            body = f"SELECT {proj} WHERE {{ {ctx.focus(u)} OPTIONAL {{ {inner % ''} }} FILTER ({' || '.join(conds)}) }}"
         else:
-            body = f"SELECT ?this ?n WHERE {{ {counts} {ctx.focus(u)} FILTER ({' || '.join(conds)}) }}"
+            body = f"SELECT {proj} WHERE {{ {{ {inner % ''} }} {ctx.focus(u)} FILTER ({' || '.join(conds)}) }}"
         out = []
+        flagged: list[list[str]] = [[] for _ in self.filters]
         for row in ctx.query(u, body):
             focus = to_rdflib(row[0])
             n = int(row[1].value) if row[1] is not None else 0
@@ -1437,6 +1441,15 @@ class CountCheck(Check):
             for c in self.maxs:
                 if n > c.arg:
                     out.append(c.result(ctx, focus, None))
+            for i in range(len(self.filters)):
+                f = row[2 + i]
+                if f is not None and int(f.value) > 0:
+                    flagged[i].append(str(row[0]))
+        for c, nodes in zip(self.filters, flagged):
+            if nodes:
+                body = (f"SELECT DISTINCT ?this ?value WHERE {{ VALUES ?this {{ {' '.join(nodes)} }} "
+                        f"?this {u.path_sparql} ?value FILTER ({c.cond}) }}")
+                out += [c.result(ctx, to_rdflib(r[0]), to_rdflib(r[1])) for r in ctx.query(u, body)]
         return out
 
 
