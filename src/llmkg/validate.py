@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -364,6 +365,11 @@ def results_to_problems(runs, locator: "Locator", in_source, memo: dict | None =
     ``memo``: (result key, source) -> Problem, filled and reused (incremental builds)."""
     problems: list[Problem] = []
     seen: set = set()
+    runs = list(runs)
+    prefetch = getattr(in_source, "prefetch", None)
+    if prefetch is not None:  # ask the store once per source, not once per result
+        for sid, results in runs:
+            prefetch(sid, {str(r["focus"]) for r in results})
     for sid, results in runs:
         # in a stable order (engines list results in their own order), so that the report,
         # which shows each line once, shows the same one whichever engine ran
@@ -479,6 +485,9 @@ def engine_runs(store, shapes, engine: str = "fast", graph_ids: list | None = No
     return [(sid, [r.as_dict() for r in fast.get(sid, [])] + slow.get(sid, [])) for sid in graph_ids]
 
 
+_PLAIN_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]*")
+
+
 def store_subject_in(store):
     """``in_source(sid, focus)`` for :func:`results_to_problems`, asking the store."""
     from pyoxigraph import NamedNode
@@ -495,6 +504,26 @@ def store_subject_in(store):
                        None) is not None
             cache[key] = hit
         return hit
+
+    def prefetch(sid, focuses) -> None:
+        """Answer ``in_source`` for many focus nodes of one source in one query (a pattern
+        lookup costs ~0.2 ms each: 47,000 results of a large build took seconds)."""
+        todo = sorted(f for f in focuses if (sid, f) not in cache and _PLAIN_IRI.fullmatch(f))
+        if sid is None or len(todo) < 64:
+            return
+        graph = NamedNode(GRAPH + sid)
+        for i in range(0, len(todo), 20_000):
+            part = todo[i:i + 20_000]
+            try:
+                found = {r[0].value for r in store.query(
+                    "SELECT DISTINCT ?s WHERE { VALUES ?s { " + " ".join(f"<{f}>" for f in part) +
+                    f" }} GRAPH <{graph.value}> {{ ?s ?p ?o }} }}")}
+            except (SyntaxError, ValueError):  # left to the lookups one by one
+                continue
+            for f in part:
+                cache[(sid, f)] = f in found
+
+    in_source.prefetch = prefetch
     return in_source
 
 
