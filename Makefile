@@ -12,6 +12,9 @@ $(BIN)/llmkg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e .
+	@# byte-compile the sources, as pip does for a regular install (an editable one does not):
+	@# a cold `llmkg query` then starts without compiling its modules
+	$(BIN)/python -m compileall -q src
 	@touch $@
 
 setup: $(BIN)/llmkg
@@ -34,6 +37,7 @@ test: setup-test
 	$(BIN)/python -m pytest -q
 
 bench: setup-test
+	$(BIN)/python -m compileall -q src
 	$(BIN)/python -m bench
 
 clean:

@@ -300,12 +300,17 @@ class _Run:
         said_mapping = []
         seen = set()
 
+        tick = getattr(self.step, "progress", None)
+        total = len(self.files)
+
         def chunks():
             yield vocab
-            for c in compile_files(self.files, ctx):
+            for done, c in enumerate(compile_files(self.files, ctx), 1):
                 if not said_mapping:
                     said_mapping.append(True)
                     self.step("mapping")
+                if tick is not None and done % 512 == 0:
+                    tick(done, total)
                 at, length = self.pack.append(c.blob)
                 self.entries.append(_entry(c, at, length))
                 if c.rid is not None and c.nquads and (c.kind, c.rid) not in seen:
@@ -325,6 +330,8 @@ class _Run:
             raise feed.error
         if not said_mapping:
             self.step("mapping")
+        if tick is not None:
+            tick(total, total)
         self.t["read+map+load"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         self.summary = _replay(self.entries)
@@ -514,7 +521,8 @@ class _Run:
         if getattr(self, "_validator_thread", None) is not None:
             self._validator_thread.join()
             validator = self._validator
-        return engine_runs(self.db, shapes, self.engine, validator=validator), {}
+        return engine_runs(self.db, shapes, self.engine, validator=validator,
+                           progress=getattr(self.step, "progress", None)), {}
 
     def _incremental_shacl(self, shapes, prev: dict, delta: list, changed_files: set):
         """The runs and locator memo after a change of ``delta`` quads, from the previous

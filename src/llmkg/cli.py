@@ -52,9 +52,12 @@ def _paths(data=None, store=None, base=None):
 
 
 def _step_printer(quiet: bool):
+    """The steps of a build on stderr, with a progress bar for the long ones (a terminal only)."""
     if quiet or not sys.stderr.isatty():
         return None
-    return lambda msg: click.echo(f"  {msg}...", err=True)
+    from .progress import StepPrinter
+
+    return StepPrinter(sys.stderr)
 
 
 # -- build & validate -----------------------------------------------------------------------
@@ -72,7 +75,12 @@ def build(data, store, base, quiet, engine, full):
     from .build import build as run_build
 
     paths = _paths(data, store, base)
-    result = run_build(paths, step=_step_printer(quiet), engine=engine, incremental=not full)
+    step = _step_printer(quiet)
+    try:
+        result = run_build(paths, step=step, engine=engine, incremental=not full)
+    finally:
+        if step is not None:
+            step.close()
     if not quiet:
         c = result.counts
         click.echo(

@@ -958,16 +958,17 @@ class FastValidator:
     # --- running ----------------------------------------------------------------------------
     def results(self, store: Store, graph_ids: list, curated: str, graph_base: str,
                 restrict: Iterable | None = None, stats: dict | None = None,
-                units: list | None = None) -> dict:
+                units: list | None = None, progress=None) -> dict:
         """{source id (or None): [Result]} for every source graph, compiled shapes only.
 
         ``restrict``: only these focus nodes (terms in N-Triples syntax: ``<iri>``, ``"lit"``),
-        for incremental validation; ``units``: only these units (default: all)."""
+        for incremental validation; ``units``: only these units (default: all);
+        ``progress(done, total)``: called as units finish (from the threads that run them)."""
         quiet = logging.getLogger("rdflib.term")
         was, quiet.disabled = quiet.disabled, True  # ill-typed literals are expected values here
         try:
             return self._results(store, graph_ids, curated, graph_base, restrict, stats,
-                                 self.units if units is None else units)
+                                 self.units if units is None else units, progress)
         finally:
             quiet.disabled = was
 
@@ -996,7 +997,7 @@ class FastValidator:
         """Whether a change can flip a condition of ``unit`` on the whole graph."""
         return any(t[0] == "global" and (t[1] in predicates or t[1] in classes) for t in unit.touches or ())
 
-    def _results(self, store, graph_ids, curated, graph_base, restrict, stats, units):
+    def _results(self, store, graph_ids, curated, graph_base, restrict, stats, units, progress=None):
         ctx = RunContext(self, store, restrict)
         cur = NamedNode(curated)
         dgs = {sid: [cur] + ([NamedNode(graph_base + sid)] if sid is not None else []) for sid in graph_ids}
@@ -1023,6 +1024,10 @@ class FastValidator:
                 else:
                     res[sid] = ctx.run(unit, dgs[sid], subclass)
                     counts["runs"] += 1
+            if progress is not None:
+                with ctx.lock:
+                    counts["done"] = counts.get("done", 0) + 1
+                    progress(counts["done"], len(units))
             return res
 
         # Oxigraph evaluates a query without the GIL: a few threads use the cores
@@ -1035,6 +1040,7 @@ class FastValidator:
         for res in per_unit:
             for sid in graph_ids:
                 out[sid].extend(res[sid])
+        counts.pop("done", None)
         if stats is not None:
             stats.update(counts, queries=ctx.n_queries)
         return out

@@ -22,7 +22,9 @@ Oxigraph does not process ``\\u`` escapes outside strings and IRIs (a query that
 there is a syntax error), so a keyword cannot hide behind an escape.
 
 Shared by :mod:`llmkg.queries` (the CLI) and :mod:`llmkg.web` (the endpoint); it imports
-only the standard library and :mod:`llmkg.vocab`.
+only the standard library and :mod:`llmkg.vocab`. The tokenizer itself (the regex,
+:func:`query_form`, :func:`has_dataset`) lives in :mod:`llmkg.sparqltok`, which imports
+nothing but :mod:`re`, for the fast start of ``llmkg query`` (:mod:`llmkg.fastcli`).
 """
 
 from __future__ import annotations
@@ -31,20 +33,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+from .sparqltok import QUERY_FORMS, _TOKEN_RE, _raw_tokens, has_dataset, query_form  # noqa: F401
 from .vocab import PREFIXES
 
-_TOKEN_RE = re.compile(r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-              |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
-  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
-  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]+)
-  | (?P<word>[A-Za-z0-9_\u00C0-\U000EFFFF][A-Za-z0-9_\-.:%\\\u00B7\u00C0-\U000EFFFF]*|:[A-Za-z0-9_\-.:%\\\u00B7\u00C0-\U000EFFFF]*|\^\^|@[A-Za-z0-9-]+)
-  | (?P<punct>.)
-""", re.VERBOSE | re.DOTALL)
-
-QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD")
 VOLATILE = ("NOW", "RAND", "UUID", "STRUUID", "BNODE")
 
@@ -56,27 +47,6 @@ class Tok:
     start: int
 
 
-def _raw_tokens(text: str, keep_blank: bool):
-    """(kind, value, start) tuples; the fast path of :func:`tokens` (no objects)."""
-    out = []
-    append = out.append
-    for m in _TOKEN_RE.finditer(text):
-        kind = m.lastgroup
-        if not keep_blank and (kind == "ws" or kind == "comment"):
-            continue
-        value = m.group()
-        if kind == "word" and value[-1] == "." and not value.endswith("\\."):
-            stripped = value.rstrip(".")   # a trailing dot ends a triple
-            start = m.start()
-            if stripped:
-                append((kind, stripped, start))
-            for i in range(len(stripped), len(value)):
-                append(("punct", ".", start + i))
-            continue
-        append((kind, value, m.start()))
-    return out
-
-
 def tokens(text: str) -> list[Tok]:
     """All tokens of ``text``, whitespace and comments included (they join back to it)."""
     return [Tok(*t) for t in _raw_tokens(text, True)]
@@ -85,32 +55,6 @@ def tokens(text: str) -> list[Tok]:
 def significant(text: str) -> list[Tok]:
     """The tokens of ``text`` without whitespace and comments."""
     return [Tok(*t) for t in _raw_tokens(text, False)]
-
-
-def query_form(text: str) -> str | None:
-    """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``: the first query keyword (None:
-    none, e.g. an update)."""
-    for m in _TOKEN_RE.finditer(text):   # lazily: the form comes after the prologue
-        if m.lastgroup == "word":
-            up = m.group().upper()
-            if up in QUERY_FORMS:
-                return up
-    return None
-
-
-def has_dataset(text: str) -> bool:
-    """Whether the query has a dataset clause (``FROM <g>`` or ``FROM NAMED <g>``).
-
-    ``FROM`` is a keyword only: in a string, an IRI, a comment, a variable (``?from``) or a
-    prefixed name (``from:x``) it is not one. SPARQL allows dataset clauses only in the
-    outer query, so any ``FROM`` keyword is one.
-    """
-    if "from" not in text.lower():   # the common case, without tokenizing
-        return False
-    for kind, value, _start in _raw_tokens(text, False):
-        if kind == "word" and value.upper() == "FROM":
-            return True
-    return False
 
 
 _UESC = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")

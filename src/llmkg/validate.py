@@ -464,8 +464,9 @@ def shapes_only(shapes, keep: set):
 
 
 def engine_runs(store, shapes, engine: str = "fast", graph_ids: list | None = None,
-                restrict=None, validator=None):
-    """Per source graph, the SHACL results (dicts as :func:`_results` gives) of ``engine``."""
+                restrict=None, validator=None, progress=None):
+    """Per source graph, the SHACL results (dicts as :func:`_results` gives) of ``engine``.
+    ``progress(done, total)``: called as the fast engine's units finish."""
     graph_ids = store_graph_ids(store) if graph_ids is None else graph_ids
     if engine == "pyshacl":
         return list(_pyshacl_runs(store, graph_ids, shapes))
@@ -474,7 +475,7 @@ def engine_runs(store, shapes, engine: str = "fast", graph_ids: list | None = No
     from .fastshacl import FastValidator
 
     fv = validator or FastValidator(shapes)
-    fast = fv.results(store, graph_ids, CURATED_GRAPH, GRAPH, restrict=restrict)
+    fast = fv.results(store, graph_ids, CURATED_GRAPH, GRAPH, restrict=restrict, progress=progress)
     slow: dict = {}
     if fv.fallbacks:
         sub = shapes_only(shapes, {n for n, _why in fv.fallbacks})
@@ -516,8 +517,8 @@ def store_subject_in(store):
             part = todo[i:i + 20_000]
             try:
                 found = {r[0].value for r in store.query(
-                    "SELECT DISTINCT ?s WHERE { VALUES ?s { " + " ".join(f"<{f}>" for f in part) +
-                    f" }} GRAPH <{graph.value}> {{ ?s ?p ?o }} }}")}
+                    "SELECT ?s WHERE { VALUES ?s { " + " ".join(f"<{f}>" for f in part) +
+                    f" }} FILTER EXISTS {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }} }}")}
             except (SyntaxError, ValueError):  # left to the lookups one by one
                 continue
             for f in part:
