@@ -84,6 +84,72 @@ def test_get_post_form_and_post_direct(server):
     assert s == 200 and b == b"" and int(h["content-length"]) > 0
 
 
+def _raw_exchange(server, data: bytes, answers: int = 1) -> list[bytes]:
+    """Send raw bytes on one connection; read ``answers`` responses (Content-Length framed)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    u = urlsplit(server.url)
+    out, buf = [], b""
+    with socket.create_connection((u.hostname, u.port), timeout=10) as sock:
+        sock.sendall(data)
+        while len(out) < answers:
+            while b"\r\n\r\n" not in buf:
+                chunk = sock.recv(65536)
+                assert chunk, f"connection closed after {len(out)} answers"
+                buf += chunk
+            head, _, rest = buf.partition(b"\r\n\r\n")
+            n = 0
+            for line in head.split(b"\r\n")[1:]:
+                k, _, v = line.partition(b":")
+                if k.strip().lower() == b"content-length":
+                    n = int(v)
+            head_only = head.split(b" ", 2)[1] in (b"304", b"204") or data.startswith(b"HEAD")
+            n = 0 if head_only else n
+            while len(rest) < n:
+                chunk = sock.recv(65536)
+                assert chunk
+                rest += chunk
+            out.append(head + b"\r\n\r\n" + rest[:n])
+            buf = rest[n:]
+    return out
+
+
+def _comparable(answer: bytes) -> tuple[bytes, dict, bytes]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(b": ")
+        if k not in (b"date", b"x-llmkg-elapsed-ms"):
+            headers[k] = v
+    return lines[0], headers, body
+
+
+def test_get_answered_in_the_protocol_callback_is_the_general_answer(server):
+    """A plain GET /sparql?query= is answered by the protocol's fast path, a POST by the ASGI
+    app: the same status line, headers (but Date and the elapsed time) and body, for a
+    result, a syntax error, HEAD, HTTP/1.0 and pipelined requests."""
+    host = server.url.split("//")[1].encode()
+    for q in ("SELECT ?m WHERE { ?m a llmkg:Model } ORDER BY ?m", "ASK { ?s ?p ?o }", "ASK { oops"):
+        enc = urlencode({"query": q}).encode()
+        get_req = b"GET /sparql?" + enc + b" HTTP/1.1\r\nHost: " + host + b"\r\nAccept: text/csv\r\n\r\n"
+        post_req = (b"POST /sparql HTTP/1.1\r\nHost: " + host + b"\r\nAccept: text/csv\r\n"
+                    b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+                    + str(len(enc)).encode() + b"\r\n\r\n" + enc)
+        # pipelined on one connection: GET, POST, GET (the second GET waits for the POST)
+        a1, a2, a3 = _raw_exchange(server, get_req + post_req + get_req, 3)
+        assert _comparable(a1) == _comparable(a2) == _comparable(a3)
+        status = _comparable(a1)[0]
+        assert status == (b"HTTP/1.1 400 Bad Request" if "oops" in q else b"HTTP/1.1 200 OK")
+        head_req = get_req.replace(b"GET ", b"HEAD ", 1)
+        (h,) = _raw_exchange(server, head_req)
+        assert _comparable(h)[:2] == _comparable(a1)[:2] and _comparable(h)[2] == b""
+    # HTTP/1.0: the answer says the connection closes, and it does
+    (a,) = _raw_exchange(server, b"GET /sparql?query=ASK%7B%7D HTTP/1.0\r\nHost: " + host + b"\r\n\r\n")
+    assert b"\r\nconnection: close\r\n" in a.lower() and a.startswith(b"HTTP/1.1 200")
+
+
 SELECT_MODELS = "SELECT ?m ?l WHERE { ?m a llmkg:Model ; rdfs:label ?l } ORDER BY ?l"
 
 

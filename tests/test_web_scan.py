@@ -88,3 +88,37 @@ def test_format_param():
     assert format_param("application/sparql-results+json") == "json"
     assert format_param("TTL") == "turtle"
     assert format_param("nonsense") is None
+
+
+def test_the_endpoints_scan_is_sparqlscans():
+    """web.scan.scan finds its common case with one regex: the same Scan as sparqlscan's."""
+    from llmkg import sparqlscan
+
+    for q in ("SELECT * WHERE { ?s ?p ?o }", "select * from <http://g> where {}", "ASK { SERVICE <x> {} }",
+              "INSERT DATA {}", "SELECT (NOW() AS ?n) {}", "ſervice", "  describe <x>", "# SELECT\nASK {}",
+              "PREFIX x: <http://from/> SELECT ?with { ?with x:p 'using' }", ""):
+        assert scan(q) == sparqlscan.scan(q), q
+
+
+def test_unquote_query_is_unquote_plus():
+    """The endpoint's fast decoding of ?query= gives what urllib's unquote_plus gives (or
+    None where that raises: not UTF-8), on every mix of escapes, bad escapes and backslashes."""
+    import random
+    from urllib.parse import quote_plus, unquote_plus
+
+    from llmkg.web.app import unquote_query
+
+    def ref(raw: bytes):
+        try:
+            return unquote_plus(raw.decode("ascii"), errors="strict")
+        except UnicodeDecodeError:
+            return None
+
+    rnd = random.Random(7)
+    for _ in range(20000):
+        raw = bytes(rnd.choice(b"%+\\abcfAF09xzZ\"'<>{}") for _ in range(rnd.randrange(0, 12)))
+        assert unquote_query(raw) == ref(raw), raw
+    for text in ("SELECT ?p ?o WHERE { <https://w3id.org/llmkg/resource/model/m-1> ?p ?o }",
+                 "é ü \\u00e9 % %% +", "日本語 \\\\ \\x41 \\"):
+        assert unquote_query(quote_plus(text).encode()) == text
+    assert unquote_query(b"%C3%28") is None and unquote_query(b"%zz%4") == "%zz%4"

@@ -10,7 +10,9 @@ or overruns its time limit is an error status, never a 200 with a cut-off body.
 
 from __future__ import annotations
 
+import codecs
 import contextvars
+import hashlib
 import hmac
 import json
 import logging
@@ -29,7 +31,7 @@ from . import negotiate as N
 from . import pages
 from .config import ServerConfig
 from . import jobs
-from .protocol import CONNECTIONS
+from .protocol import CONNECTIONS, STATUS_LINE
 from .runner import Runner, pending_input, write_all
 from .scan import add_using, scan, strip_services
 
@@ -45,8 +47,14 @@ MAX_URL = 60 * 1024
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 
 
-# the request (and its ASGI send) whose job is running, for the watchdog's 503
+# the request whose job is running, for the watchdog's 503: (request, its ASGI send or
+# None, its protocol or None)
 _REQUEST: contextvars.ContextVar = contextvars.ContextVar("llmkg_request", default=None)
+# what uvicorn refuses in a header (a bug here, never the client's doing)
+_BAD_NAME = re.compile(b'[\x00-\x1f\x7f()<>@,;:\\[\\]={} \t\\\\"]')
+_BAD_VALUE = re.compile(b"[\x00-\x08\x0a-\x1f\x7f]")
+# headers whose values differ from answer to answer: not worth remembering as bytes
+_PER_ANSWER = frozenset(("ETag", "X-LLMKG-Rows", "X-LLMKG-Elapsed-Ms", "Link", "Content-Disposition"))
 
 
 class HTTPError(Exception):
@@ -70,6 +78,8 @@ class Response:
 
 
 class Request:
+    __slots__ = ("scope", "_receive", "method", "path", "raw_path", "query_string", "headers", "_params")
+
     def __init__(self, scope, receive):
         self.scope = scope
         self._receive = receive
@@ -83,6 +93,27 @@ class Request:
             v = v.decode("latin-1")
             self.headers[k] = f"{self.headers[k]}, {v}" if k in self.headers else v
         self._params = None
+
+    @classmethod
+    def from_parts(cls, scope: dict, method: str, path: str, raw_path: bytes, query_string: bytes,
+                   headers: list[tuple[bytes, bytes]]) -> "Request":
+        """A request parsed by :class:`.protocol.HttpProtocol` itself (no ASGI scope: ``scope``
+        holds only ``server``, ``client`` and ``scheme``); header names are lower case."""
+        self = cls.__new__(cls)
+        self.scope = scope
+        self._receive = None
+        self.method = method
+        self.path = path
+        self.raw_path = raw_path
+        self.query_string = query_string
+        h: dict[str, str] = {}
+        for k, v in headers:
+            k = k.decode("latin-1")
+            v = v.decode("latin-1")
+            h[k] = f"{h[k]}, {v}" if k in h else v
+        self.headers = h
+        self._params = None
+        return self
 
     @property
     def params(self) -> list[tuple[str, str]]:
@@ -137,6 +168,46 @@ def parse_params(raw: bytes | str) -> list[tuple[str, str]]:
         return parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError):
         raise HTTPError(400, "the parameters are not valid UTF-8 once URL-decoded") from None
+
+
+_HEX = {(a + b).encode(): bytes([int(a + b, 16)]) for a in "0123456789abcdefABCDEF"
+        for b in "0123456789abcdefABCDEF"}
+
+
+_escape_decode = getattr(codecs, "escape_decode", None)   # CPython's, undocumented
+
+
+def unquote_query(raw: bytes) -> str | None:
+    """``unquote_plus(raw.decode("ascii"), errors="strict")`` for the value of a URL's one
+    parameter (what :func:`parse_params` gives), or None when it is not UTF-8."""
+    if b"+" in raw:
+        raw = raw.replace(b"+", b" ")
+    if b"%" in raw:
+        if _escape_decode is None:  # pragma: no cover
+            return _unquote_slow(raw)
+        try:   # %HH as \xHH, the rest kept: decoded in C, 4x faster than the loop below
+            raw = _escape_decode(raw.replace(b"\\", b"\\\\").replace(b"%", b"\\x"))[0]
+        except ValueError:   # a "%" not followed by two hex digits: kept as it is
+            return _unquote_slow(raw)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _unquote_slow(raw: bytes) -> str | None:
+    if b"%" in raw:
+        parts = raw.split(b"%")
+        out = [parts[0]]
+        hexes = _HEX
+        for p in parts[1:]:
+            c = hexes.get(p[:2])
+            out.append(c + p[2:] if c is not None else b"%" + p)
+        raw = b"".join(out)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def media_type_of(header: str) -> tuple[str, dict[str, str]]:
@@ -244,7 +315,15 @@ class App:
                 self.mounts.append((p, ns))
         self._negotiated: dict = {}     # (Accept, query form) -> format
         self._encoded: dict = {}        # (name, value) -> the header as bytes
+        self._wire: dict = {}           # (name, value) -> b"name: value\r\n"
+        self._cors_lines = (b"access-control-allow-origin: *\r\n"
+                            b"access-control-expose-headers: " + EXPOSE.encode() + b"\r\n")
         self._max_rows_text = str(cfg.max_rows)
+        self._max_url = min(cfg.max_request_bytes, MAX_URL)
+        self._public_endpoint = None
+        if cfg.public_url:
+            u = cfg.public_url.rstrip("/")
+            self._public_endpoint = u if u.endswith("/sparql") else u + "/sparql"
         self._db_paths: dict = {}
         self.ontology_paths = {"/ontology", "/ontology/"}
         op = urlsplit(ONTOLOGY_IRI).path
@@ -318,7 +397,7 @@ class App:
             return
         req = Request(scope, receive)
         t0 = time.perf_counter()
-        _REQUEST.set((req, send))
+        _REQUEST.set((req, send, None))
         try:
             resp = await self.dispatch(req)
         except HTTPError as exc:
@@ -331,6 +410,168 @@ class App:
             log.info('%s "%s %s" %d %d %.1fms', (scope.get("client") or ("-",))[0], req.method,
                      req.raw_path.decode("latin-1") + ("?" + req.query_string.decode("latin-1") if req.query_string else ""),
                      resp.status, len(resp.body), (time.perf_counter() - t0) * 1000)
+
+    def handle_sync(self, proto, method: str, path: str, raw_path: bytes, query_string: bytes,
+                    headers: list[tuple[bytes, bytes]], keep_alive: bool,
+                    default_headers: list[tuple[bytes, bytes]]) -> tuple[bytes, bool]:
+        """A GET or HEAD, answered in the protocol's callback (:class:`.protocol.HttpProtocol`):
+        the same routing and handlers as :meth:`__call__`, whose coroutines never wait for
+        anything on a GET (the jobs run in this thread), driven to their end here. Returns
+        the whole HTTP answer and whether the connection stays open."""
+        t0 = time.perf_counter()
+        if raw_path == b"/sparql" and query_string[:6] == b"query=":
+            fast = self._sparql_fast(proto, method, path, raw_path, query_string, headers, keep_alive,
+                                     default_headers)
+            if fast is not None:
+                data, keep_alive, resp = fast
+                if self.cfg.log_requests:
+                    self._log(proto.client, method, raw_path, query_string, resp, t0)
+                return data, keep_alive
+        req = Request.from_parts({"server": proto.server, "client": proto.client, "scheme": proto.scheme},
+                                 method, path, raw_path, query_string, headers)
+        token = _REQUEST.set((req, None, proto))
+        try:
+            coro = self.dispatch(req)
+            try:
+                coro.send(None)
+            except StopIteration as stop:
+                resp = stop.value
+            else:  # pragma: no cover - a handler of a GET waited for something: a bug
+                coro.close()
+                raise RuntimeError("a GET handler awaited I/O")
+        except HTTPError as exc:
+            resp = self.error(req, exc.status, exc.message, exc.headers)
+        except Exception as exc:  # a bug: answer 500, keep serving
+            log.exception("internal error on %s %s", req.method, req.path)
+            resp = self.error(req, 500, f"internal error: {type(exc).__name__}: {exc}")
+        finally:
+            _REQUEST.reset(token)
+        try:
+            data, keep_alive = self._encode(method, resp, keep_alive, default_headers)
+        except Exception as exc:  # pragma: no cover - a header that cannot be sent
+            log.exception("internal error on %s %s", req.method, req.path)
+            resp = self.error(req, 500, f"internal error: {type(exc).__name__}: {exc}")
+            data, keep_alive = self._encode(method, resp, False, default_headers)
+        if self.cfg.log_requests:
+            self._log(proto.client, method, raw_path, query_string, resp, t0)
+        return data, keep_alive
+
+    @staticmethod
+    def _log(client, method: str, raw_path: bytes, query_string: bytes, resp: Response, t0: float) -> None:
+        log.info('%s "%s %s" %d %d %.1fms', (client or ("-",))[0], method,
+                 raw_path.decode("latin-1") + ("?" + query_string.decode("latin-1") if query_string else ""),
+                 resp.status, len(resp.body), (time.perf_counter() - t0) * 1000)
+
+    def _sparql_fast(self, proto, method: str, path: str, raw_path: bytes, query_string: bytes,
+                     headers: list[tuple[bytes, bytes]], keep_alive: bool, default_headers):
+        """``GET /sparql?query=…`` with nothing else that needs a decision (no other
+        parameter, no ``If-None-Match``, a plain query whose format is not HTML): the path of
+        :meth:`sparql` and :meth:`query` for that case, without their generality (no request
+        object, no parameter list, no coroutines) -- the same checks, key, job and headers,
+        as the protocol tests check on both paths. Returns ``(bytes, keep_alive, response)``,
+        or None before anything ran when the request needs the general path."""
+        if (b"&" in query_string or b";" in query_string or not query_string.isascii()
+                or len(raw_path) + len(query_string) > self._max_url):
+            return None
+        accept = host = None
+        for k, val in headers:
+            if k == b"accept":
+                if accept is not None:
+                    return None
+                accept = val.decode("latin-1")
+            elif k == b"host":
+                if host is not None:
+                    return None
+                host = val.decode("latin-1")
+            elif k == b"if-none-match":
+                return None
+        try:
+            v = self.current()
+        except HTTPError:
+            return None
+        cache = self.cache
+        caching = cache.max_bytes > 0
+        fast = (v.id, ("GET", query_string, accept, host))
+        if caching:
+            hit = cache.get(fast)
+            if hit is not None:
+                return self._encode(method, hit, keep_alive, default_headers) + (hit,)
+        text = unquote_query(query_string[6:])
+        if text is None:
+            return None
+        sc = scan(text)
+        form = sc.form
+        if sc.is_update or sc.services or form is None:
+            return None
+        fmt = self._negotiate(accept, form, None)
+        if fmt == "html":
+            return None
+        if self.cfg.public_url:
+            endpoint = self._public_endpoint
+        elif host:
+            endpoint = f"{proto.scheme}://{host}/sparql"
+        else:
+            return None
+        key = self._sparql_key(v.id, text, fmt, (), (), endpoint)
+        volatile = sc.volatile
+        if caching and not volatile:
+            hit = cache.get(key)
+            if hit is not None:
+                return self._encode(method, hit, keep_alive, default_headers) + (hit,)
+        job = {"kind": "query", "db": self._db_path(v), "sparql": text, "formats": [fmt],
+               "default_graph": None, "named_graphs": None, "base_iri": endpoint, "form": form,
+               "has_dataset": sc.has_dataset, "max_rows": self.cfg.max_rows, "base": self.cfg.base}
+
+        def request() -> Request:   # only when an error page or the watchdog needs it
+            return Request.from_parts({"server": proto.server, "client": proto.client, "scheme": proto.scheme},
+                                      method, path, raw_path, query_string, headers)
+
+        timeout = self.cfg.timeout
+        ans = self.runner.run(lambda: jobs.handle(job), timeout, ((request, None, proto), timeout))
+        if ans.get("ok"):
+            val = ans["value"]
+            body, ctype = val["bodies"][fmt]
+            resp = Response(200, body, ctype, self._query_headers(v, "W/\"" + key[:32] + "\"", volatile, val))
+            if caching and not volatile:
+                cache.put(key, resp)
+                cache.put(fast, resp)
+        else:
+            if ans.get("trace"):
+                log.error("job error: %s\n%s", ans.get("error"), ans.get("trace"))
+            resp = self.error(request(), int(ans.get("status", 500)), ans.get("error") or "the query failed")
+        return self._encode(method, resp, keep_alive, default_headers) + (resp,)
+
+    def _encode(self, method: str, resp: Response, keep_alive: bool,
+                default_headers: list[tuple[bytes, bytes]]) -> tuple[bytes, bool]:
+        """The bytes uvicorn would write for ``resp`` (see :meth:`_send`), in one piece."""
+        enc = self._wire
+        out = [STATUS_LINE[resp.status]]
+        for name, value in default_headers:      # Date
+            out += (name, b": ", value, b"\r\n")
+        for h in resp.headers:
+            b = enc.get(h)
+            if b is None:
+                name, value = h[0].lower().encode("latin-1"), h[1].encode("latin-1")
+                if _BAD_NAME.search(name) or _BAD_VALUE.search(value):
+                    raise RuntimeError(f"invalid HTTP header {h[0]!r}")
+                b = b"%s: %s\r\n" % (name, value)
+                if len(enc) < 4096 and h[0] not in _PER_ANSWER:   # types, versions, Vary...
+                    enc[h] = b
+            out.append(b)
+        if self.cfg.cors:
+            out.append(self._cors_lines)
+        n = len(CONNECTIONS)
+        if keep_alive and n > 1 and self.stats is not None and self.stats.crowded(self.slot, n):
+            keep_alive = False        # see _send (one connection is never one too many)
+        if not keep_alive:
+            out.append(b"connection: close\r\n")
+        body = resp.body
+        if resp.status not in (204, 304):
+            out.append(b"content-length: %d\r\n" % len(body))
+        out.append(b"\r\n")
+        if method != "HEAD" and resp.status not in (204, 304):
+            out.append(body)
+        return b"".join(out), keep_alive
 
     async def _lifespan(self, receive, send):
         while True:
@@ -495,9 +736,12 @@ class App:
             self.stats.timed_out(self.slot)   # visible in /health before the client sees 503
         own_fd = None
         if ctx is not None:
-            req, send = ctx
-            cycle = getattr(send, "__self__", None)
-            proto = next((c for c in CONNECTIONS if getattr(c, "cycle", None) is cycle), None)
+            req, send, proto = ctx
+            if callable(req):   # the fast path makes its request object only when needed
+                req = req()
+            if proto is None:   # an ASGI request: the connection whose cycle it is
+                cycle = getattr(send, "__self__", None)
+                proto = next((c for c in CONNECTIONS if getattr(c, "cycle", None) is cycle), None)
             own_fd = proto.socket_fd() if proto is not None else None
             msg = (f"the query ran longer than the limit of {timeout:g} s and was stopped. Narrow "
                    "the query (a LIMIT, more specific patterns) or run it locally with 'llmkg query'.")
@@ -643,30 +887,11 @@ class App:
             text = strip_services(text, sc.service_spans)
         fparam = ([v for k, v in params if k == "format"] or [None])[-1]
         form = sc.form
-        is_graph = form in ("CONSTRUCT", "DESCRIBE")
-        allowed = (N.GRAPH_FORMATS if is_graph else N.RESULT_FORMATS) + ("html",)
-        fmt = N.format_param(fparam) if fparam else None
-        if fmt is not None and fmt not in allowed:
-            fmt = (N.FOR_GRAPH if is_graph else N.FOR_RESULTS).get(fmt)
-        if fmt is None:   # no format= (or one that does not fit, as SPARQLWrapper may send): Accept
-            accept = req.headers.get("accept")
-            fmt = self._negotiated.get((accept, form), False)
-            if fmt is False:
-                html_ok = accept is not None and "text/html" in accept
-                fmt = N.choose(accept, N.offers_for(form, html=html_ok))
-                if len(self._negotiated) < 512:
-                    self._negotiated[(accept, form)] = fmt
-            if fmt is None:
-                # Nothing acceptable: send the closest format rather than a 406 (RFC 9110
-                # allows either). Clients such as roqet ask for SPARQL XML results whatever
-                # the query form, and read RDF/XML for a CONSTRUCT.
-                xml = "xml" in (accept or "")
-                fmt = ("rdfxml" if xml else "turtle") if is_graph else ("xml" if xml else "json")
+        fmt = self._negotiate(req.headers.get("accept"), form, fparam)
         dg = [v_ for k, v_ in params if k == "default-graph-uri"]
         ng = [v_ for k, v_ in params if k == "named-graph-uri"]
         endpoint = self.endpoint_url(req)
-        key = Q.cache_key(v.id, text, None, fmt=fmt, dg=dg, ng=ng, base=endpoint,
-                          max_rows=self.cfg.max_rows, kind="sparql")
+        key = self._sparql_key(v.id, text, fmt, dg, ng, endpoint)
         etag = f'W/"{key[:32]}"'
         if not sc.volatile:
             nm = self._not_modified(req, etag, v)
@@ -694,15 +919,45 @@ class App:
         body, ctype = val["bodies"][fmt]
         if fmt == "html":
             body = pages.sparql_html_page(text, body.decode("utf-8"), val, None, v.id).encode("utf-8")
-        headers = self._common_headers(v, etag, sc.volatile)
-        headers.append(("Vary", "Accept"))
-        headers += self._row_headers(val)
-        resp = Response(200, body, ctype, headers)
+        resp = Response(200, body, ctype, self._query_headers(v, etag, sc.volatile, val))
         if not sc.volatile:
             self.cache.put(key, resp)
             if fast is not None and fast[0] == v.id:
                 self.cache.put(fast, resp)
         return resp
+
+    def _negotiate(self, accept: str | None, form: str | None, fparam: str | None) -> str:
+        """The format of a protocol query's answer: ``format=``, else ``Accept``."""
+        is_graph = form in ("CONSTRUCT", "DESCRIBE")
+        fmt = N.format_param(fparam) if fparam else None
+        if fmt is not None and fmt not in (N.GRAPH_FORMATS if is_graph else N.RESULT_FORMATS) + ("html",):
+            fmt = (N.FOR_GRAPH if is_graph else N.FOR_RESULTS).get(fmt)
+        if fmt is None:   # no format= (or one that does not fit, as SPARQLWrapper may send): Accept
+            fmt = self._negotiated.get((accept, form), False)
+            if fmt is False:
+                html_ok = accept is not None and "text/html" in accept
+                fmt = N.choose(accept, N.offers_for(form, html=html_ok))
+                if len(self._negotiated) < 512:
+                    self._negotiated[(accept, form)] = fmt
+            if fmt is None:
+                # Nothing acceptable: send the closest format rather than a 406 (RFC 9110
+                # allows either). Clients such as roqet ask for SPARQL XML results whatever
+                # the query form, and read RDF/XML for a CONSTRUCT.
+                xml = "xml" in (accept or "")
+                fmt = ("rdfxml" if xml else "turtle") if is_graph else ("xml" if xml else "json")
+        return fmt
+
+    def _sparql_key(self, vid: str, text: str, fmt: str, dg, ng, endpoint: str) -> str:
+        """The meaning of a protocol query's answer (its ETag and cache key): store version,
+        format, dataset, base IRI, row cap and text."""
+        parts = "\0".join((vid, fmt, endpoint, self._max_rows_text, repr(list(dg)), repr(list(ng)), text))
+        return hashlib.sha256(parts.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def _query_headers(self, v: Version, etag: str, volatile: bool, val: dict) -> list[tuple[str, str]]:
+        headers = self._common_headers(v, etag, volatile)
+        headers.append(("Vary", "Accept"))
+        headers += self._row_headers(val)
+        return headers
 
     def _row_headers(self, val: dict) -> list[tuple[str, str]]:
         h = [("X-LLMKG-Rows", str(val.get("rows", 0))), ("X-LLMKG-Max-Rows", self._max_rows_text),

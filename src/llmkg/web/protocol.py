@@ -10,11 +10,22 @@
   that must stop because a query overran its time limit can answer the requests waiting
   on its other connections instead of dropping them (:mod:`.runner`), and so that the
   workers can even out their connections (:meth:`.server.SharedStats.crowded`).
+* A GET or HEAD without a body (the SPARQL protocol's usual request, the pages, the
+  Linked Data) is answered right in the parser's callback: the app's synchronous entry
+  (:meth:`.app.App.handle_sync`) gets the parsed request and returns the whole answer as
+  bytes, written at once. No ASGI scope, no task, no ``send`` messages: every handler of
+  a GET runs in the event-loop thread anyway (the queries too, :mod:`.runner`), so the
+  ASGI machinery only added its cost (~40 µs a request). Other requests (POST, OPTIONS…)
+  go through uvicorn's ASGI cycle as before, and a GET that arrives pipelined behind one
+  of those waits for its turn in uvicorn's queue.
 """
 
 from __future__ import annotations
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+import urllib.parse
+
+import httptools
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 CONNECTIONS: "set[HttpProtocol]" = set()
 on_connections = None   # called with the number of open connections when it changes
@@ -57,8 +68,11 @@ class _CoalescingTransport:
 
 
 class HttpProtocol(HttpToolsProtocol):
+    _sync: tuple | None = None     # (method, HTTP version, keep-alive) of a GET/HEAD answered here
+
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._handle_sync = getattr(self.app, "handle_sync", None)
         self.transport = _CoalescingTransport(transport)
         CONNECTIONS.add(self)
         if on_connections is not None:
@@ -73,6 +87,56 @@ class HttpProtocol(HttpToolsProtocol):
     def on_response_complete(self) -> None:
         self.transport.flush()
         super().on_response_complete()
+
+    # -- GET and HEAD, answered in the parser's callback ------------------------------------
+
+    def on_message_begin(self) -> None:
+        # uvicorn's makes the ASGI scope here; most requests never need one (see below)
+        self.url = b""
+        self.expect_100_continue = False
+        self.headers = []
+
+    def _make_scope(self) -> None:
+        url, headers, expect = self.url, self.headers, self.expect_100_continue
+        HttpToolsProtocol.on_message_begin(self)
+        self.url, self.headers, self.expect_100_continue = url, headers, expect
+        self.scope["headers"] = headers
+
+    def on_headers_complete(self) -> None:
+        parser = self.parser
+        method = parser.get_method()
+        if (self._handle_sync is not None and (method == b"GET" or method == b"HEAD")
+                and (self.cycle is None or self.cycle.response_complete) and not parser.should_upgrade()):
+            for name, value in self.headers:
+                if (name == b"content-length" and value.strip() != b"0") or name == b"transfer-encoding":
+                    break       # a GET with a body: the ordinary way
+            else:
+                version = parser.get_http_version()
+                self._sync = (method.decode("ascii"), version, version != "1.0" and parser.should_keep_alive())
+                return
+        self._make_scope()
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        sync = self._sync
+        if sync is None:
+            return super().on_message_complete()
+        self._sync = None
+        method, version, keep_alive = sync
+        parsed = httptools.parse_url(self.url)
+        raw_path = parsed.path
+        path = raw_path.decode("ascii")
+        if "%" in path:
+            path = urllib.parse.unquote(path)
+        data, keep_alive = self._handle_sync(self, method, path, raw_path, parsed.query or b"", self.headers,
+                                             keep_alive, self.server_state.default_headers)
+        transport = self.transport.transport     # the answer is whole: no need to hold it
+        if transport.is_closing():                # the client left while its query ran
+            return
+        transport.write(data)
+        if not keep_alive:
+            transport.close()
+        self.on_response_complete()
 
     def socket_fd(self) -> int | None:
         """The connection's file descriptor (for :mod:`.runner`'s last answers)."""
