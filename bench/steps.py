@@ -50,9 +50,14 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
+SAMPLE = 0.5
+
+
 def measure(out: Path, cmd: list[str]) -> dict:
     """Run ``cmd``; its wall time, the peak RSS of its largest process (getrusage of the
-    children) and the peak memory of its whole process tree (sum of Pss, sampled every 0.2 s)."""
+    children) and the peak memory of its whole process tree (sum of Pss, sampled every
+    SAMPLE seconds: reading every process's smaps is not free, and the measured command
+    shares the cores with the sampler)."""
     peak = [0]
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd)
@@ -61,7 +66,7 @@ def measure(out: Path, cmd: list[str]) -> dict:
     def sample():
         while not done.is_set():
             peak[0] = max(peak[0], _tree_rss_kb(p.pid))
-            done.wait(0.2)
+            done.wait(SAMPLE)
 
     th = threading.Thread(target=sample, daemon=True)
     th.start()
