@@ -128,8 +128,11 @@ class Mapper:
     def emit(self, s: NamedNode, f: schema.Field, value: Any, g: NamedNode, rec: Record,
              source: str | None) -> None:
         kind = f.kind
-        items = value if isinstance(value, list) else [value]
-        items = [str(v).strip() for v in items if v is not None and str(v).strip() != ""]
+        if isinstance(value, str):  # (the common case: one text)
+            items = [value.strip()] if value.strip() else []
+        else:
+            items = [t for t in (str(v).strip() for v in (value if isinstance(value, list) else [value])
+                                 if v is not None) if t]
         if not items:
             return
         prop = self._P(f.prop)

@@ -87,6 +87,13 @@ class RecordSet:
 
 def display_path(path: Path) -> str:
     """A path as a compiler would print it: relative to the working directory when inside it."""
+    p = os.fspath(path)
+    if p.startswith("/") and "//" not in p and "/." not in p:  # absolute, normal: no relpath needed
+        cwd = os.getcwd()
+        if p.startswith(cwd) and p[len(cwd):len(cwd) + 1] == "/" and cwd != "/":
+            rel = p[len(cwd) + 1:]
+            if rel and not rel.startswith(".."):
+                return rel
     try:
         rel = os.path.relpath(path)
     except ValueError:  # different drive (Windows)
