@@ -144,14 +144,7 @@ def graph(triples, fmt: str) -> bytes:
     if fmt in ("turtle", "rdfxml", "jsonld"):
         usable = {p: ns for p, ns in PREFIXES.items() if p not in ("res", "graph")}
         if fmt != "rdfxml":
-            iris = set()
-            for t in triples:
-                for x in (t.subject, t.predicate, t.object):
-                    if isinstance(x, NamedNode):
-                        iris.add(x.value)
-                    elif isinstance(x, Literal):
-                        iris.add(x.datatype.value)
-            usable = {p: ns for p, ns in usable.items() if any(i.startswith(ns) for i in iris)}
+            usable = used_prefixes(triples, usable)
         kwargs["prefixes"] = usable
     try:
         return ox_serialize(triples, format=rdf_format, **kwargs) or b""
@@ -186,3 +179,15 @@ def w3c_json(variables, rows) -> bytes:
     bindings = [{v: _w3c_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]
     doc = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def used_prefixes(triples, prefixes: dict) -> dict:
+    """The prefixes of ``prefixes`` whose namespace starts an IRI or a datatype of ``triples``."""
+    iris = set()
+    for t in triples:
+        for x in (t.subject, t.predicate, t.object):
+            if isinstance(x, NamedNode):
+                iris.add(x.value)
+            elif isinstance(x, Literal):
+                iris.add(x.datatype.value)
+    return {p: ns for p, ns in prefixes.items() if any(i.startswith(ns) for i in iris)}

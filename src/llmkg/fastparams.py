@@ -64,16 +64,12 @@ def param_value(param, raw):
     if t == "string":
         return Literal(raw)
     if t == "iri":
-        from .vocab import PREFIXES
+        from .vocab import iri_from_text
 
-        if value.startswith("<") and value.endswith(">"):
-            value = value[1:-1]
-        prefix, colon, local = value.partition(":")
-        if colon and prefix in PREFIXES and not local.startswith("//"):
-            value = PREFIXES[prefix] + local
-        if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value) or any(c in value for c in ' <>"{}|^`\\'):
+        iri = iri_from_text(value)
+        if iri is None:
             raise GiveUp
-        return NamedNode(value)
+        return NamedNode(iri)
     if t == "year":
         if not re.fullmatch(r"\d{4}", value):
             raise GiveUp

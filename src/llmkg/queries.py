@@ -66,7 +66,7 @@ from pyoxigraph import (BlankNode, DefaultGraph, Literal, NamedNode, QueryBoolea
 
 from . import sparqlscan as _scan
 from .errors import LlmkgError, QueryError
-from .vocab import GRAPH, PREFIXES, XSD, shorten
+from .vocab import GRAPH, PREFIXES, XSD, iri_from_text, shorten
 
 __all__ = [
     "Param", "CannedQuery", "QueryResult", "ResultCache",
@@ -409,15 +409,11 @@ def parse_param_value(param: Param, raw: str) -> Term:
     if t == "string":
         return Literal(raw)
     if t == "iri":
-        if value.startswith("<") and value.endswith(">"):
-            value = value[1:-1]
-        prefix, colon, local = value.partition(":")
-        if colon and prefix in PREFIXES and not local.startswith("//"):
-            value = PREFIXES[prefix] + local
-        if not _SCHEME_RE.match(value) or any(c in value for c in ' <>"{}|^`\\'):
+        iri = iri_from_text(value)
+        if iri is None:
             raise bad("an IRI (https://..., or a prefixed name such as res:model/gpt-3)")
         try:
-            return NamedNode(value)
+            return NamedNode(iri)
         except ValueError:
             raise bad("an IRI (https://..., or a prefixed name such as res:model/gpt-3)") from None
     if t == "integer":
@@ -1160,14 +1156,9 @@ def _triple_key(t) -> tuple:
 
 
 def _used_prefixes(triples, prefixes: dict) -> dict:
-    iris = set()
-    for t in triples:
-        for x in (t.subject, t.predicate, t.object):
-            if isinstance(x, NamedNode):
-                iris.add(x.value)
-            elif isinstance(x, Literal):
-                iris.add(x.datatype.value)
-    return {p: ns for p, ns in prefixes.items() if any(i.startswith(ns) for i in iris)}
+    from .fastfmt import used_prefixes
+
+    return used_prefixes(triples, prefixes)
 
 
 def _w3c_term(t) -> dict:

@@ -6,6 +6,8 @@ cost. ``expand("dcterms:created")`` gives the full IRI.
 
 from __future__ import annotations
 
+import re
+
 LLMKG = "https://w3id.org/llmkg/ontology#"
 DEFAULT_BASE = "https://w3id.org/llmkg/resource/"
 GRAPH = "https://w3id.org/llmkg/graph/"
@@ -36,6 +38,7 @@ RDFS_LABEL = PREFIXES["rdfs"] + "label"
 XSD = PREFIXES["xsd"]
 
 CURATED_GRAPH = GRAPH + "curated"
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 ONTOLOGY_GRAPH = GRAPH + "ontology"
 
 
@@ -62,6 +65,21 @@ def shorten(iri: str, prefixes: dict[str, str] | None = None) -> str:
     if not local or any(c in local for c in " <>\"{}|^`\\#?"):
         return f"<{iri}>"
     return f"{best[0]}:{local}"
+
+
+def iri_from_text(value: str) -> str | None:
+    """The IRI a user typed (``<...>``, an absolute IRI, or a prefixed name of ours such as
+    ``res:model/gpt-3``), or None when it is not one (no scheme, or a character an IRI
+    cannot hold)."""
+    value = value.strip()
+    if value.startswith("<") and value.endswith(">"):
+        value = value[1:-1]
+    prefix, colon, local = value.partition(":")
+    if colon and prefix in PREFIXES and not local.startswith("//"):
+        value = PREFIXES[prefix] + local
+    if _SCHEME.match(value) is None or any(c in value for c in ' <>"{}|^`\\'):
+        return None
+    return value
 
 
 def graph_iri(source_id: str) -> str:
