@@ -124,14 +124,19 @@ class Bench:
         return r
 
     # --- the benchmarks ---------------------------------------------------------------------
+    def _full_build(self, n: int, seed: int, log: str) -> tuple[Path, dict]:
+        """``llmkg build --full`` of N generated records into a new store: (store, measure)."""
+        data = generate(n, self.work / f"clean-{n}", seed, 0.0)
+        store = self.work / f"store-{n}"
+        shutil.rmtree(store, ignore_errors=True)
+        ours = run([str(BIN / "llmkg"), "build", "--full", "-q", "--data", str(data), "--store", str(store)],
+                   self.work, log)
+        return store, ours
+
     def build(self):
         a = self.args
         print(f"build: N = {a.n}", flush=True)
-        data = generate(a.n, self.work / f"clean-{a.n}", a.seed, 0.0)
-        store = self.work / f"store-{a.n}"
-        shutil.rmtree(store, ignore_errors=True)
-        ours = run([str(BIN / "llmkg"), "build", "--full", "-q", "--data", str(data), "--store", str(store)],
-                   self.work, "build")
+        store, ours = self._full_build(a.n, a.seed, "build")
         nt = self.work / f"triples-{a.n}.nt"
         subprocess.check_call([PY, "-m", "bench.steps", "dump-nt", str(store), str(nt)], cwd=ROOT,
                               stdout=subprocess.DEVNULL)
@@ -192,11 +197,7 @@ class Bench:
         a = self.args
         n = a.memory_n
         print(f"memory: N = {n}", flush=True)
-        data = generate(n, self.work / f"clean-{n}", a.seed + 2, 0.0)
-        store = self.work / f"store-{n}"
-        shutil.rmtree(store, ignore_errors=True)
-        ours = run([str(BIN / "llmkg"), "build", "--full", "-q", "--data", str(data), "--store", str(store)],
-                   self.work, f"build-{n}")
+        store, ours = self._full_build(n, a.seed + 2, f"build-{n}")
         limit = 8192 if n >= 1_000_000 else 4096
         tree = ours["tree_rss_mb"]
         self.row(f"peak memory of a full build at N = {n}", tree, limit, f"<= {limit} MB", lambda r: r <= 1.0,
@@ -208,11 +209,7 @@ class Bench:
         a = self.args
         n = a.scale_n
         print(f"scale: N = {n}", flush=True)
-        data = generate(n, self.work / f"clean-{n}", a.seed + 3, 0.0)
-        store = self.work / f"store-{n}"
-        shutil.rmtree(store, ignore_errors=True)
-        ours = run([str(BIN / "llmkg"), "build", "--full", "-q", "--data", str(data), "--store", str(store)],
-                   self.work, f"build-{n}")
+        store, ours = self._full_build(n, a.seed + 3, f"build-{n}")
         self.row(f"full build at N = {n}: time", ours["wall"] / 60, 30.0, "<= 30 min", lambda r: r <= 1.0,
                  _mem(ours), None, unit="min")
         self.row(f"full build at N = {n}: peak memory", ours["tree_rss_mb"], 8192.0, "<= 8192 MB",

@@ -271,6 +271,9 @@ class _Run:
         self.memo: dict = {}
         self.quads: int | None = None
         self.checked: Checked | None = None
+        self._count = None              # the thread counting the loaded quads
+        self._validator_thread = None   # the thread compiling the shapes meanwhile
+        self._validator = None
 
     @property
     def digests(self) -> dict:
@@ -518,7 +521,7 @@ class _Run:
             if done is not None:
                 return done
         validator = None
-        if getattr(self, "_validator_thread", None) is not None:
+        if self._validator_thread is not None:
             self._validator_thread.join()
             validator = self._validator
         return engine_runs(self.db, shapes, self.engine, validator=validator,
@@ -607,7 +610,7 @@ class _Run:
         save_index(self.workdir, index)
         _save_analyses(self.workdir)
         self.t["save index"] = time.perf_counter() - t0
-        if getattr(self, "_count", None) is not None:
+        if self._count is not None:
             self._count.join()
         n = self.quads if self.quads is not None else len(self.db)
         self.close()

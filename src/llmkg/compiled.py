@@ -32,7 +32,7 @@ from typing import Iterator
 
 from . import __version__, schema
 from .mapping import Mapper, TextMapper
-from .records import Problem, Record, _read_one, check_record, record_files
+from .records import Problem, Record, _read_one, check_record, display_path, record_files
 
 CACHE_FORMAT = 3
 _FILE = 7                    # Entry fields: file, and the lists of problems
@@ -140,8 +140,6 @@ def list_files(data_dir: Path) -> list[tuple[str, str, str]]:
 
 def compile_file(path: Path | str, kind: str, rel: str, ctx: Context) -> Compiled:
     from .validate import record_disagreements
-
-    from .records import display_path
 
     fd = os.open(path, os.O_RDONLY)  # (os-level: a third of pathlib's cost)
     try:

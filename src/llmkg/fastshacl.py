@@ -1009,6 +1009,7 @@ class FastValidator:
         if restrict is not None and not ctx.restrict:
             return out
         counts = {"runs": 0, "reused": 0}
+        finished = [0]  # units done (for ``progress``)
 
         def one(unit):
             local = (unit.touches is not None and not _has_global(unit.touches) and not subclass
@@ -1026,8 +1027,8 @@ class FastValidator:
                     counts["runs"] += 1
             if progress is not None:
                 with ctx.lock:
-                    counts["done"] = counts.get("done", 0) + 1
-                    progress(counts["done"], len(units))
+                    finished[0] += 1
+                    progress(finished[0], len(units))
             return res
 
         # Oxigraph evaluates a query without the GIL: a few threads use the cores
@@ -1040,7 +1041,6 @@ class FastValidator:
         for res in per_unit:
             for sid in graph_ids:
                 out[sid].extend(res[sid])
-        counts.pop("done", None)
         if stats is not None:
             stats.update(counts, queries=ctx.n_queries)
         return out
