@@ -901,3 +901,27 @@ def test_every_canned_query_answers_on_the_shipped_data(real, registry):
         r = Q.run(real, q, {})
         assert len(r) > 0, q.name
         assert time.perf_counter() - started < 5, q.name
+
+
+@pytest.mark.parametrize("text, needs", [
+    ("SELECT ?p ?o WHERE { <https://w3id.org/llmkg/resource/model/gpt-3> ?p ?o }", False),
+    ("PREFIX ex: <urn:x:> SELECT * WHERE { ?s ex:p ?o }", False),
+    ("SELECT * WHERE { ?s ?p <thing> }", True),
+    ("PREFIX : <#> SELECT * WHERE { ?s :p ?o }", True),
+    ("SELECT (IRI('x') AS ?i) WHERE {}", True),
+    ("select (uri ('x') as ?i) where {}", True),
+    ("SELECT * WHERE { ?s ?p ?o FILTER (?o < 3) }", True),      # less-than: base given, harmless
+    ("SELECT * WHERE { ?s llmkg:empirical ?o }", False),
+])
+def test_needs_base(text, needs):
+    """The base IRI is given to Oxigraph only when it may change the query's meaning."""
+    assert Q.needs_base(text) is needs
+
+
+def test_base_iri_resolves_relative_iris_and_iri_function(tmp_path):
+    st = Store()
+    for q in ("SELECT ?x WHERE { BIND(<thing> AS ?x) }", "SELECT ?x WHERE { BIND(IRI('thing') AS ?x) }"):
+        r = Q.execute(st, q, base_iri="http://example.org/sparql")
+        assert r.rows == [(NamedNode("http://example.org/thing"),)]
+        s = Q.execute_serialized(st, q, "csv", base_iri="http://example.org/sparql")
+        assert s.body == b"x\r\nhttp://example.org/thing\r\n"

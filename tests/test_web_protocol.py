@@ -131,10 +131,17 @@ def test_get_answered_in_the_protocol_callback_is_the_general_answer(server):
     app: the same status line, headers (but Date and the elapsed time) and body, for a
     result, a syntax error, HEAD, HTTP/1.0 and pipelined requests."""
     host = server.url.split("//")[1].encode()
-    for q in ("SELECT ?m WHERE { ?m a llmkg:Model } ORDER BY ?m", "ASK { ?s ?p ?o }", "ASK { oops"):
+    cases = [(q, b"text/csv") for q in ("SELECT ?m WHERE { ?m a llmkg:Model } ORDER BY ?m", "ASK { ?s ?p ?o }",
+                                        "ASK { oops")]
+    # JSON, written by pyoxigraph as it evaluates; over the row cap (50), and relative IRIs
+    cases += [(q, b"application/sparql-results+json") for q in (
+        "SELECT ?m ?l WHERE { ?m a llmkg:Model ; rdfs:label ?l } ORDER BY ?l",
+        "SELECT ?a ?b WHERE { ?a a llmkg:Model . ?b a llmkg:Model } ORDER BY ?a ?b",
+        "SELECT ?x WHERE { BIND(<thing> AS ?x) }")]
+    for q, accept in cases:
         enc = urlencode({"query": q}).encode()
-        get_req = b"GET /sparql?" + enc + b" HTTP/1.1\r\nHost: " + host + b"\r\nAccept: text/csv\r\n\r\n"
-        post_req = (b"POST /sparql HTTP/1.1\r\nHost: " + host + b"\r\nAccept: text/csv\r\n"
+        get_req = b"GET /sparql?" + enc + b" HTTP/1.1\r\nHost: " + host + b"\r\nAccept: " + accept + b"\r\n\r\n"
+        post_req = (b"POST /sparql HTTP/1.1\r\nHost: " + host + b"\r\nAccept: " + accept + b"\r\n"
                     b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: "
                     + str(len(enc)).encode() + b"\r\n\r\n" + enc)
         # pipelined on one connection: GET, POST, GET (the second GET waits for the POST)
@@ -142,6 +149,8 @@ def test_get_answered_in_the_protocol_callback_is_the_general_answer(server):
         assert _comparable(a1) == _comparable(a2) == _comparable(a3)
         status = _comparable(a1)[0]
         assert status == (b"HTTP/1.1 400 Bad Request" if "oops" in q else b"HTTP/1.1 200 OK")
+        if "?b a llmkg:Model" in q:
+            assert _comparable(a1)[1][b"x-llmkg-truncated"] == b"true"
         head_req = get_req.replace(b"GET ", b"HEAD ", 1)
         (h,) = _raw_exchange(server, head_req)
         assert _comparable(h)[:2] == _comparable(a1)[:2] and _comparable(h)[2] == b""
@@ -295,8 +304,16 @@ def test_named_graph_uri(server):
     assert json.loads(b)["boolean"] is False
 
 
-def test_relative_iris_resolve_against_the_endpoint(server):
-    s, _, b = get(server, "SELECT ?x WHERE { BIND(<thing> AS ?x) }")
+@pytest.mark.parametrize("query", ["SELECT ?x WHERE { BIND(<thing> AS ?x) }",
+                                   "SELECT ?x WHERE { BIND(IRI('thing') AS ?x) }",
+                                   "SELECT ?x WHERE { BIND(uri(\"thing\") AS ?x) }"])
+def test_relative_iris_resolve_against_the_endpoint(server, query):
+    """By GET (the protocol's fast path) and by POST (the general one)."""
+    s, _, b = get(server, query)
+    assert s == 200, b
+    assert rows(b)[0]["x"].value == server.url + "/thing"
+    s, _, b = http("POST", server.url + "/sparql", query.encode(),
+                   {"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
     assert s == 200, b
     assert rows(b)[0]["x"].value == server.url + "/thing"
 
@@ -541,3 +558,61 @@ def test_hot_swap_after_a_rebuild(writable):
     s, h, b = get(writable, q)
     assert [r["l"].value for r in rows(b)] == ["New Model"]
     assert h["x-llmkg-store-version"] == v_new.id
+
+
+# -- the fast path's own pieces -------------------------------------------------------------------
+
+@pytest.mark.parametrize("volatile", [False, True])
+@pytest.mark.parametrize("truncated", [False, True])
+@pytest.mark.parametrize("cors", [False, True])
+@pytest.mark.parametrize("method, keep_alive", [("GET", True), ("HEAD", True), ("GET", False)])
+def test_query_answer_encoding_is_the_general_one(tmp_path, volatile, truncated, cors, method, keep_alive):
+    """App._encode_query writes the bytes App._encode writes for the same Response."""
+    from llmkg.store import Version
+    from llmkg.web.app import App, Response
+    from llmkg.web.config import ServerConfig
+
+    app = App(ServerConfig(store=tmp_path, cors=cors, max_rows=50))
+    v = Version("20261123T000000.000000Z-test", tmp_path, {})
+    val = {"rows": 7, "truncated": truncated, "elapsed": 0.01234}
+    body, ctype, etag = b'{"head":{}}', "application/sparql-results+json", 'W/"0123abcd"'
+    date = [(b"date", b"Mon, 23 Nov 2026 08:00:00 GMT")]
+    for _ in range(2):   # the second time from the lines kept
+        want = app._encode(method, Response(200, body, ctype, app._query_headers(v, etag, volatile, val)),
+                           keep_alive, date)
+        assert app._encode_query(method, v, etag, volatile, val, body, ctype, keep_alive, date) == want
+    assert (b"etag: " in want[0]) is not volatile and (b"x-llmkg-truncated: true" in want[0]) is truncated
+
+
+def test_crowded_worker_compares_with_the_least_busy():
+    from llmkg.web.server import SharedStats
+
+    st = SharedStats(3)
+    for i, n in enumerate((4, 2, 3)):
+        st.set_connections(i, n)
+    assert [st.crowded(i, n) for i, n in enumerate((4, 2, 3))] == [True, False, False]
+    assert SharedStats(1).crowded(0, 10) is False
+
+
+def test_idle_keep_alive_connections_close_after_the_timeout(store):
+    """--keep-alive 1: a connection that asks again within a second stays open however long
+    it lives; one idle for a second is closed by the server."""
+    import socket
+
+    with ServerProcess(store, "--keep-alive", "1", "--workers", "1") as s:
+        host, port = s.url.split("//")[1].split(":")
+        req = (b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: " + host.encode() + b":" + port.encode()
+               + b"\r\nAccept: application/sparql-results+json\r\n\r\n")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            for _ in range(4):          # 4 answers 0.6 s apart: 1.8 s after the first one
+                sock.sendall(req)
+                data = b""
+                while not data.endswith(b"}"):
+                    chunk = sock.recv(65536)
+                    assert chunk, "closed while in use"
+                    data += chunk
+                assert data.startswith(b"HTTP/1.1 200 OK")
+                time.sleep(0.6)
+            t0 = time.monotonic()
+            assert sock.recv(65536) == b""   # closed by the server
+            assert 0.2 < time.monotonic() - t0 < 3

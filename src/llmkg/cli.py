@@ -378,9 +378,11 @@ def import_orkg_csv_cmd(file, data, source_id, update, dry_run):
               metavar="N", help="Largest request body (413) and URL (414).")
 @click.option("--cache-mb", default=64, show_default=True, type=click.IntRange(min=0), metavar="MB",
               help="Memory for cached answers (per store version; 0: no cache).")
+@click.option("--keep-alive", default=5.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              metavar="S", help="Seconds an idle keep-alive connection stays open.")
 @click.option("--log-requests", is_flag=True, help="Log one line per request on stderr.")
 def serve_cmd(store, base, queries_dir, host, port, cors, timeout, max_rows, token, workers, public_url,
-              max_request_bytes, cache_mb, log_requests):
+              max_request_bytes, cache_mb, keep_alive, log_requests):
     """Serve the store: SPARQL 1.1 endpoint (/sparql), canned queries (/queries), entity
     pages (/resource/...), the ontology (/ontology) and a web page for researchers (/)."""
     from .store import current_version
@@ -397,7 +399,8 @@ def serve_cmd(store, base, queries_dir, host, port, cors, timeout, max_rows, tok
                        base=paths.base, host=host, port=port, cors=cors, timeout=timeout,
                        max_rows=max_rows, update_token=token or None,
                        workers=workers or default_workers(), max_request_bytes=max_request_bytes,
-                       public_url=public_url, cache_bytes=cache_mb << 20, log_requests=log_requests)
+                       public_url=public_url, cache_bytes=cache_mb << 20, keep_alive=keep_alive,
+                       log_requests=log_requests)
     if token:
         click.echo("llmkg serve: SPARQL Update enabled for Bearer-token holders", err=True)
 

@@ -640,7 +640,9 @@ def graph_term(g):
         raise QueryError(f"not a graph name: {g!r}") from None
 
 
-_OUR_PREFIXES = tuple((p + ":", p, ns) for p, ns in PREFIXES.items())
+# "p:" anywhere in the text, for each predefined prefix p (the longest name first, so that
+# one that ends another is found too): one search instead of one per prefix
+_OUR_PREFIX_RE = re.compile("(" + "|".join(re.escape(p) for p in sorted(PREFIXES, key=lambda p: (-len(p), p))) + "):")
 
 
 def _query_kwargs(sparql: str, substitutions, default_graph, named_graphs,
@@ -668,13 +670,28 @@ def _query_kwargs(sparql: str, substitutions, default_graph, named_graphs,
         kwargs["substitutions"] = dict(substitutions)
     if prefixes:
         # only those the text may use (Oxigraph checks every IRI it is given, per query)
-        needles = _OUR_PREFIXES if prefixes is PREFIXES else tuple((p + ":", p, ns) for p, ns in prefixes.items())
-        used = {p: ns for needle, p, ns in needles if needle in sparql}
+        if prefixes is PREFIXES:
+            used = {p: PREFIXES[p] for p in _OUR_PREFIX_RE.findall(sparql)} if ":" in sparql else None
+        else:
+            used = {p: ns for p, ns in prefixes.items() if p + ":" in sparql}
         if used:
             kwargs["prefixes"] = used
-    if base_iri:
+    if base_iri and needs_base(sparql):
         kwargs["base_iri"] = base_iri
     return kwargs
+
+
+# A relative IRI reference (a "<" not followed by a scheme: "<" as less-than matches too),
+# or IRI()/URI(), which resolve a relative string against the base: only then does the
+# base IRI change what a query means. Oxigraph parses the base IRI on every query it is
+# given with (~5 us of an entity lookup's ~120), so it is left out otherwise.
+_NEEDS_BASE = re.compile(r"<(?![A-Za-z][A-Za-z0-9+.\-]*:)|\b[IU]RI\s*\(", re.IGNORECASE)
+
+
+def needs_base(sparql: str) -> bool:
+    """Whether the base IRI may change the meaning of ``sparql`` (conservative: any
+    ``<`` that does not open an absolute IRI, and any ``IRI(`` or ``URI(``, say yes)."""
+    return _NEEDS_BASE.search(sparql) is not None
 
 
 def _query_error(exc: Exception) -> QueryError:
@@ -825,6 +842,36 @@ def _with_header(body: bytes, fmt: str, head: bytes) -> bytes:
     return head + body[end:] if end >= 0 else head
 
 
+def native_select(store, sparql: str, fmt: str, kwargs: dict, max_rows: int | None = None,
+                  titles: Mapping[str, str] | None = None) -> Serialized | None:
+    """A SELECT query's result in ``fmt`` (``json``, ``xml``, ``csv`` or ``tsv``) as
+    pyoxigraph writes it while it evaluates the query, with ``store.query(sparql,
+    **kwargs)`` (see :func:`_query_kwargs`). None when that is not what :func:`serialize`
+    would give: more than ``max_rows`` rows, a list cell to sort, or a body over
+    :data:`NATIVE_MAX_BYTES` (then the caller materializes the result, which stops at
+    ``max_rows``). A syntax or evaluation error is a :class:`QueryError`."""
+    started = time.perf_counter()
+    out = _CappedBuffer(NATIVE_MAX_BYTES)
+    try:
+        store.query(sparql, **kwargs).serialize(out, format=_NATIVE_FORMATS[fmt])
+    except _TooBig:
+        return None
+    except (SyntaxError, RuntimeError, ValueError) as exc:
+        raise _query_error(exc) from None
+    body = b"".join(out.parts)
+    n = _count_rows(body, fmt)
+    if (max_rows is not None and n > max_rows) or _has_list(body, fmt):
+        return None
+    if fmt == "xml":
+        body = _xml_lines(body)
+    elif titles and fmt in ("csv", "tsv"):
+        variables = _header_variables(body, fmt)
+        shown = {k: v for k, v in titles.items() if k in variables}
+        if shown:
+            body = _with_header(body, fmt, _header_line(variables, shown, fmt))
+    return Serialized(body, MEDIA_TYPES[fmt], "SELECT", n, False, time.perf_counter() - started)
+
+
 def execute_serialized(store, sparql: str, fmt: str,
                        substitutions: Mapping[Variable, Term] | None = None, *,
                        default_graph=None, named_graphs=None, use_default_graph_as_union: bool = True,
@@ -846,30 +893,12 @@ def execute_serialized(store, sparql: str, fmt: str,
     form = form or query_form(sparql) or "SELECT"
     subs = dict(substitutions or {})
     drop = () if keep_params else tuple(v.value for v in subs) + tuple(hidden)
-    native = _NATIVE_FORMATS.get(fmt) if form == "SELECT" and timeout is None and not drop else None
-    if native is not None:
-        started = time.perf_counter()
+    if form == "SELECT" and timeout is None and not drop and fmt in _NATIVE_FORMATS:
         kwargs = _query_kwargs(sparql, subs, default_graph, named_graphs, use_default_graph_as_union,
                                prefixes, base_iri, has_dataset)
-        out = _CappedBuffer(NATIVE_MAX_BYTES)
-        try:
-            store.query(sparql, **kwargs).serialize(out, format=native)
-            body = b"".join(out.parts)
-        except _TooBig:
-            body = None
-        except (SyntaxError, RuntimeError, ValueError) as exc:
-            raise _query_error(exc) from None
-        if body is not None:
-            n = _count_rows(body, fmt)
-            if (max_rows is None or n <= max_rows) and not _has_list(body, fmt):
-                if fmt == "xml":
-                    body = _xml_lines(body)
-                elif titles and fmt in ("csv", "tsv"):
-                    variables = _header_variables(body, fmt)
-                    shown = {k: v for k, v in titles.items() if k in variables}
-                    if shown:
-                        body = _with_header(body, fmt, _header_line(variables, shown, fmt))
-                return Serialized(body, MEDIA_TYPES[fmt], form, n, False, time.perf_counter() - started)
+        out = native_select(store, sparql, fmt, kwargs, max_rows, titles)
+        if out is not None:
+            return out
     result = execute(store, sparql, subs, default_graph=default_graph, named_graphs=named_graphs,
                      use_default_graph_as_union=use_default_graph_as_union, timeout=timeout,
                      max_rows=max_rows, titles=titles, keep_params=keep_params, hidden=hidden,

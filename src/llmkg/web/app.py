@@ -35,6 +35,8 @@ from .protocol import CONNECTIONS, STATUS_LINE
 from .runner import Runner, pending_input, write_all
 from .scan import add_using, scan, strip_services
 
+NATIVE_FORMATS = frozenset(Q._NATIVE_FORMATS)
+
 log = logging.getLogger("llmkg.web")
 
 EXPOSE = "ETag, X-LLMKG-Store-Version, X-LLMKG-Rows, X-LLMKG-Truncated, X-LLMKG-Max-Rows, X-LLMKG-Elapsed-Ms"
@@ -316,6 +318,7 @@ class App:
         self._negotiated: dict = {}     # (Accept, query form) -> format
         self._encoded: dict = {}        # (name, value) -> the header as bytes
         self._wire: dict = {}           # (name, value) -> b"name: value\r\n"
+        self._query_lines: dict = {}    # (version, media type, volatile) -> header lines (_encode_query)
         self._cors_lines = (b"access-control-allow-origin: *\r\n"
                             b"access-control-expose-headers: " + EXPOSE.encode() + b"\r\n")
         self._max_rows_text = str(cfg.max_rows)
@@ -485,9 +488,13 @@ class App:
                 host = val.decode("latin-1")
             elif k == b"if-none-match":
                 return None
+        # the version (App.current, for the case of no swap: a swap is the general path's)
         try:
-            v = self.current()
-        except HTTPError:
+            target = os.readlink(self._link_path)
+        except OSError:
+            return None
+        v = self.version
+        if v is None or target != self._link:
             return None
         cache = self.cache
         caching = cache.max_bytes > 0
@@ -518,28 +525,90 @@ class App:
             hit = cache.get(key)
             if hit is not None:
                 return self._encode(method, hit, keep_alive, default_headers) + (hit,)
-        job = {"kind": "query", "db": self._db_path(v), "sparql": text, "formats": [fmt],
-               "default_graph": None, "named_graphs": None, "base_iri": endpoint, "form": form,
-               "has_dataset": sc.has_dataset, "max_rows": self.cfg.max_rows, "base": self.cfg.base}
+        db = self._db_path(v)
 
         def request() -> Request:   # only when an error page or the watchdog needs it
             return Request.from_parts({"server": proto.server, "client": proto.client, "scheme": proto.scheme},
                                       method, path, raw_path, query_string, headers)
 
         timeout = self.cfg.timeout
-        ans = self.runner.run(lambda: jobs.handle(job), timeout, ((request, None, proto), timeout))
+        context = ((request, None, proto), timeout)
+        ans = None
+        if form == "SELECT" and fmt in NATIVE_FORMATS:
+            # the common case, without a job: pyoxigraph writes the answer as it evaluates
+            # the query (Q.native_select); None when the job's way is needed after all
+            kwargs = Q._query_kwargs(text, None, None, None, True, PREFIXES, endpoint, sc.has_dataset)
+            max_rows = self.cfg.max_rows
+            ans = self.runner.run(lambda: jobs.native(db, text, fmt, kwargs, max_rows), timeout, context)
+        if ans is None:
+            job = {"kind": "query", "db": db, "sparql": text, "formats": [fmt],
+                   "default_graph": None, "named_graphs": None, "base_iri": endpoint, "form": form,
+                   "has_dataset": sc.has_dataset, "max_rows": self.cfg.max_rows, "base": self.cfg.base}
+            ans = self.runner.run(lambda: jobs.handle(job), timeout, context)
         if ans.get("ok"):
             val = ans["value"]
             body, ctype = val["bodies"][fmt]
-            resp = Response(200, body, ctype, self._query_headers(v, "W/\"" + key[:32] + "\"", volatile, val))
+            etag = "W/\"" + key[:32] + "\""
+            data, keep_alive = self._encode_query(method, v, etag, volatile, val, body, ctype, keep_alive,
+                                                  default_headers)
+            resp = None
             if caching and not volatile:
+                resp = Response(200, body, ctype, self._query_headers(v, etag, volatile, val))
                 cache.put(key, resp)
                 cache.put(fast, resp)
+            elif self.cfg.log_requests:
+                resp = Response(200, body, ctype)
+            return data, keep_alive, resp
         else:
             if ans.get("trace"):
                 log.error("job error: %s\n%s", ans.get("error"), ans.get("trace"))
             resp = self.error(request(), int(ans.get("status", 500)), ans.get("error") or "the query failed")
         return self._encode(method, resp, keep_alive, default_headers) + (resp,)
+
+    def _encode_query(self, method: str, v: Version, etag: str, volatile: bool, val: dict, body: bytes,
+                      ctype: str, keep_alive: bool, default_headers) -> tuple[bytes, bool]:
+        """``_encode(method, Response(200, body, ctype, _query_headers(v, etag, volatile, val)),
+        ...)``, the same bytes, with the lines that depend on the version and media type
+        only written once."""
+        fixed = self._query_lines.get((v.id, ctype, volatile))
+        if fixed is None:
+            # Content-Type and the version before the ETag; Cache-Control and Vary after it
+            h = Response(200, b"", ctype, self._common_headers(v, None if volatile else "-", volatile)).headers
+            h.append(("Vary", "Accept"))
+            lines = []
+            for k, x in h:
+                if k != "ETag":
+                    value = x.encode("latin-1")
+                    if _BAD_VALUE.search(value):
+                        raise RuntimeError(f"invalid HTTP header {k!r}")
+                    lines.append(b"%s: %s\r\n" % (k.lower().encode("latin-1"), value))
+            fixed = (b"".join(lines[:2]), b"".join(lines[2:]))
+            if len(self._query_lines) > 64:
+                self._query_lines.clear()
+            self._query_lines[(v.id, ctype, volatile)] = fixed
+        out = [STATUS_LINE[200]]
+        for name, value in default_headers:      # Date
+            out += (name, b": ", value, b"\r\n")
+        out.append(fixed[0])
+        if not volatile:
+            out.append(b"etag: %s\r\n" % etag.encode("latin-1"))
+        out.append(fixed[1])
+        out.append(b"x-llmkg-rows: %d\r\nx-llmkg-max-rows: %s\r\nx-llmkg-elapsed-ms: %s\r\n"
+                   % (val.get("rows", 0), self._max_rows_text.encode(),
+                      ("%.1f" % (val.get("elapsed", 0) * 1000)).encode()))
+        if val.get("truncated"):
+            out.append(b"x-llmkg-truncated: true\r\n")
+        if self.cfg.cors:
+            out.append(self._cors_lines)
+        n = len(CONNECTIONS)
+        if keep_alive and n > 1 and self.stats is not None and self.stats.crowded(self.slot, n):
+            keep_alive = False
+        if not keep_alive:
+            out.append(b"connection: close\r\n")
+        out.append(b"content-length: %d\r\n\r\n" % len(body))
+        if method != "HEAD":
+            out.append(body)
+        return b"".join(out), keep_alive
 
     def _encode(self, method: str, resp: Response, keep_alive: bool,
                 default_headers: list[tuple[bytes, bytes]]) -> tuple[bytes, bool]:

@@ -34,6 +34,7 @@ class ServerConfig:
     max_request_bytes: int = 1 << 20   # body of a POST, and the URL of a GET (413 / 414)
     cache_bytes: int = 64 << 20        # responses kept per store version (LRU)
     public_url: str | None = None      # how clients reach us, for SERVICE <self> (None: from Host)
+    keep_alive: float = 5.0            # seconds an idle keep-alive connection stays open
     log_requests: bool = False
 
     @property

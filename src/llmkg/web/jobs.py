@@ -77,6 +77,20 @@ def job_query(job) -> dict:
     return _render(queries.execute(store, job["sparql"], **kw), formats, job)
 
 
+def native(db: str, sparql: str, fmt: str, kwargs: dict, max_rows: int | None) -> dict | None:
+    """:func:`job_query`'s answer (as :func:`handle` gives it) for a SELECT in a format
+    pyoxigraph writes itself, without the job's generality; None when the job is needed
+    (see :func:`llmkg.queries.native_select`)."""
+    try:
+        out = queries.native_select(open_db(db), sparql, fmt, kwargs, max_rows)
+    except LlmkgError as exc:
+        return {"ok": False, "status": exc.http_status, "error": str(exc)}
+    if out is None:
+        return None
+    return {"ok": True, "value": {"form": "SELECT", "rows": out.rows, "truncated": False,
+                                  "elapsed": out.elapsed, "bodies": {fmt: (out.body, out.media_type)}}}
+
+
 def job_canned(job) -> dict:
     store = open_db(job["db"])
     result = queries.run(store, job["query"], job.get("params") or {}, max_rows=job.get("max_rows"))

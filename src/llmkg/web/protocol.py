@@ -69,6 +69,8 @@ class _CoalescingTransport:
 
 class HttpProtocol(HttpToolsProtocol):
     _sync: tuple | None = None     # (method, HTTP version, keep-alive) of a GET/HEAD answered here
+    _idle_since: float | None = None   # when the last answer written here left the connection idle
+    _idle_timer = None                 # the keep-alive timer of answers written here
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -80,6 +82,9 @@ class HttpProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc) -> None:
         CONNECTIONS.discard(self)
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
         if on_connections is not None:
             on_connections(len(CONNECTIONS))
         super().connection_lost(exc)
@@ -87,6 +92,39 @@ class HttpProtocol(HttpToolsProtocol):
     def on_response_complete(self) -> None:
         self.transport.flush()
         super().on_response_complete()
+
+    def data_received(self, data) -> None:
+        self._idle_since = None
+        super().data_received(data)
+
+    def _sync_complete(self) -> None:
+        """uvicorn's ``on_response_complete`` for an answer written in the callback, with its
+        keep-alive timeout kept by one timer per idle spell rather than one per answer: the
+        timer, when it fires, closes the connection only if it has been idle for the whole
+        timeout since the last answer, and otherwise waits for the rest."""
+        self.server_state.total_requests += 1
+        if self.transport.transport.is_closing():
+            return
+        self._unset_keepalive_if_required()
+        self.flow.resume_reading()
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+            return
+        self._idle_since = self.loop.time()
+        if self._idle_timer is None:
+            self._idle_timer = self.loop.call_later(self.timeout_keep_alive, self._idle_check)
+
+    def _idle_check(self) -> None:
+        self._idle_timer = None
+        since = self._idle_since
+        if since is None:
+            return      # a request came: its answer arms the timer again
+        left = since + self.timeout_keep_alive - self.loop.time()
+        if left > 0:
+            self._idle_timer = self.loop.call_later(left, self._idle_check)
+        else:
+            self.timeout_keep_alive_handler()
 
     # -- GET and HEAD, answered in the parser's callback ------------------------------------
 
@@ -136,7 +174,7 @@ class HttpProtocol(HttpToolsProtocol):
         transport.write(data)
         if not keep_alive:
             transport.close()
-        self.on_response_complete()
+        self._sync_complete()
 
     def socket_fd(self) -> int | None:
         """The connection's file descriptor (for :mod:`.runner`'s last answers)."""

@@ -71,6 +71,7 @@ class SharedStats:
     def __init__(self, slots: int):
         self.slots = max(1, min(slots, MAX_SLOTS))
         self._mem = mmap.mmap(-1, self._SLOT.size * self.slots)
+        self._all = struct.Struct("=" + "qqqqq" * self.slots)   # every slot, read at once
 
     def _get(self, i: int) -> list[int]:
         return list(self._SLOT.unpack_from(self._mem, i * self._SLOT.size))
@@ -102,8 +103,7 @@ class SharedStats:
         the clients reconnect to whichever worker is free)."""
         if self.slots == 1:
             return False
-        size, mem, unpack = self._SLOT.size, self._mem, self._CONN.unpack_from
-        return n > 1 + min(unpack(mem, j * size + 32)[0] for j in range(self.slots))
+        return n > 1 + min(self._all.unpack_from(self._mem)[4::5])
 
     def summary(self) -> dict:
         recs = [self._get(i) for i in range(self.slots)]
@@ -148,7 +148,7 @@ def _run_worker(cfg: ServerConfig, sock: socket.socket, slot: int, stats: Shared
     loop, http = _loop_and_http()
     config = uvicorn.Config(app, loop=loop, http=http, lifespan="on", log_level="warning",
                             access_log=False, server_header=False, proxy_headers=False,
-                            timeout_keep_alive=5, timeout_graceful_shutdown=5,
+                            timeout_keep_alive=cfg.keep_alive, timeout_graceful_shutdown=5,
                             h11_max_incomplete_event_size=cfg.max_request_bytes)
     # What was imported before the fork stays for the worker's life: keep the garbage
     # collector from scanning it again and again, and let it run less often (a request
