@@ -280,6 +280,21 @@ CORPUS_TEXTS = {
 @pytest.mark.parametrize("text", list(CORPUS_TEXTS))
 def test_match_corpora(vocab, text):
     assert ids(vocab.match_corpora(text)) == CORPUS_TEXTS[text]
+    # asked again: the remembered answer, the same as a fresh search
+    assert ids(vocab.match_corpora(text)) == ids(vocab._match_corpora(text)) == CORPUS_TEXTS[text]
+
+
+def test_match_corpora_remembers_a_bounded_number_of_texts(vocab, monkeypatch):
+    calls = []
+    real = type(vocab)._match_corpora
+    monkeypatch.setattr(type(vocab), "_match_corpora", lambda self, t: calls.append(t) or real(self, t))
+    vocab._corpus_memo.clear()
+    for _ in range(3):
+        assert ids(vocab.match_corpora("BookCorpus2, OpenWebText2 and mC4")) == ("openwebtext2", "mc4")
+    assert calls == ["BookCorpus2, OpenWebText2 and mC4"]
+    vocab._corpus_memo.update((str(i), ()) for i in range((1 << 16) - len(vocab._corpus_memo)))
+    assert ids(vocab.match_corpora("C4-like data from the Pile-CC")) == ("c4", "the-pile")
+    assert len(vocab._corpus_memo) == 1     # full: emptied, then the new answer kept
 
 
 @needs_sources

@@ -177,18 +177,26 @@ def _describe(value: Any) -> str:
     return "text"
 
 
+_WHOLE_NUMBER_RE = re.compile(r"\s*[0-9][0-9,]*(\.[0-9]+)?\s*[kK]?\s*")
+
+
 def _check_value(kind: str, value: Any, key: str, path: tuple, rec: Record,
                  problems: list[Problem]) -> None:
-    line = rec.line(*path)
     if value is None:
         return
+    if type(value) is str:   # (the common case: of every kind, only a whole number can be wrong)
+        if kind == "integer" and not _WHOLE_NUMBER_RE.fullmatch(value):
+            problems.append(Problem(rec.file, rec.line(*path), "Violation", key,
+                                    f"expected a whole number, got '{value}'"))
+        return
+    line = rec.line(*path)
     if kind in _SCALAR_KINDS or kind.startswith("ref:") or kind.startswith("concept:"):
         if isinstance(value, (list, dict)):
             what = {"integer": "a whole number", "url": "a URL", "date": "a date"}.get(kind, "text")
             problems.append(Problem(rec.file, line, "Violation", key,
                                     f"expected {what}, got {_describe(value)}"))
             return
-        if kind == "integer" and not re.fullmatch(r"\s*[0-9][0-9,]*(\.[0-9]+)?\s*[kK]?\s*", value):
+        if kind == "integer" and not _WHOLE_NUMBER_RE.fullmatch(value):
             problems.append(Problem(rec.file, line, "Violation", key,
                                     f"expected a whole number, got '{value}'"))
         return

@@ -18,6 +18,7 @@ _SLUG_RUN = re.compile(r"[^a-z0-9]+")
 _GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "μ": "mu", "π": "pi"}
 
 
+@lru_cache(maxsize=1 << 16)
 def slugify(text: str, max_length: int | None = None) -> str:
     """A stable id from free text: ``"DALL·E 2"`` -> ``"dall-e-2"``.
 

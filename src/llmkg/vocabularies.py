@@ -146,6 +146,7 @@ class Vocabularies:
         self._corpus_re: re.Pattern | None = None
         self._corpus_keys: dict[str, tuple[Concept, ...]] = {}
         self._corpus_urls: dict[str, tuple[Concept, ...]] = {}
+        self._corpus_memo: dict[str, tuple[Concept, ...]] = {}   # text -> match_corpora(text)
         for name, scheme in self.by_name.items():
             index: dict[str, list[Concept]] = {}
             for c in scheme.concepts:
@@ -223,6 +224,17 @@ class Vocabularies:
         the text contains. URLs are not searched for names (``github.com`` is not GitHub)."""
         if self._corpus_re is None or not text:
             return ()
+        # the same texts come back record after record (a catalogue names the same corpora
+        # again and again), and one search of the names' pattern costs tens of microseconds
+        memo = self._corpus_memo
+        found = memo.get(text)
+        if found is None:
+            if len(memo) >= 1 << 16:
+                memo.clear()
+            found = memo[text] = self._match_corpora(text)
+        return found
+
+    def _match_corpora(self, text: str) -> tuple[Concept, ...]:
         hits: list[tuple[int, Concept]] = []
         masked = text
         if "://" in text:
