@@ -226,6 +226,11 @@ TRICKY_YAML = [
     "---\nid: x\n", "id: x\nk: v\n  : odd\n", "id: x\nk: 'open\n", "id: x\nk: [a, [b]]\n", "- a\n- b\n",
     "id: x\nk: v\n# end\n", "id: x\nk: -5\nj: - 5\n", "id: x\nk: #not a value\n", "id: x\nk: a#b\n",
     "id: x\nk:\n  - a\n  -\n", "id: x\nk: 2023-01-01\nj: yes\nm: 0x1F\n", "id: x\nk: caf\u00e9 \u2014 ok\n",
+    # keys as the key pattern reads them, and characters PyYAML refuses or reads otherwise
+    "id: x\na:b: c\n", "id: x\na::\n", "id: x\n-k: v\n", "id: x\n- k: v\n", "id: x\n-#k: v\n",
+    "id: x\nk  : v\n", "id: x\nk:   spaced\n", "id: x\nk#: v\n", "id: x\n?k: v\n", "id: x\nk: v\r\n",
+    "id: x\nk: a\x7fb\n", "id: x\nk: a\x00b\n", "id: x\nk: a\x1bb\n", "id: x\nk: a\x85b\n",
+    "id: x\nk: a\u2028b\n", "\ufeffid: x\n", "id: x\nk: a\x0cb\n",
 ]
 
 
@@ -239,6 +244,28 @@ def test_fastyaml_is_pyyaml_or_gives_up(text):
     if fast is not None:
         data, lines, problems = parse_yaml(text, "f")
         assert problems == [] and fast == (data, lines)
+
+
+def test_fastyaml_key_is_the_key_pattern():
+    """fastyaml._key reads a key as fastyaml.KEY_PATTERN does, on every string of up to
+    four characters from an alphabet of the characters that matter, and on longer ones."""
+    import itertools
+    import random
+
+    from llmkg.fastyaml import KEY_PATTERN, _key
+
+    def pattern(s):
+        m = KEY_PATTERN.match(s)
+        return None if m is None else (m.group(1), m.end())
+
+    alphabet = "a-: #'\t?\u00a0"
+    cases = ["".join(t) for n in range(1, 5) for t in itertools.product(alphabet, repeat=n)]
+    rnd = random.Random(7)
+    cases += ["".join(rnd.choice(alphabet + "bc:/.") for _ in range(rnd.randrange(5, 30))) for _ in range(20000)]
+    cases += ["name: GPT-3", "number of parameters: 175B", "url: https://x.org/a: b", "k:", "- k: v",
+              "-k: v", "--: x", "k: #c", "a b c:  d"]
+    for s in cases:
+        assert _key(s) == pattern(s), repr(s)
 
 
 def test_fastyaml_on_every_record_file(generated):

@@ -20,7 +20,9 @@ import re
 
 # what PyYAML reads otherwise: tabs, other line breaks, characters it refuses, a BOM
 _UNSAFE = re.compile("[\t\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
-_KEY = re.compile(r"([^\s'\"#\[\]{}&*!|>%@`,?:-][^#]*?|-[^\s#][^#]*?):(?: +|$)")
+# a key and the spaces after its colon, as this pattern reads them; _key does it faster
+KEY_PATTERN = re.compile(r"([^\s'\"#\[\]{}&*!|>%@`,?:-][^#]*?|-[^\s#][^#]*?):(?: +|$)")
+_KEY_BAD_START = frozenset("'\"#[]{}&*!|>%@`,?:-")
 _NULLS = frozenset(("~", "null", "Null", "NULL", ""))
 _BAD_START = frozenset("[]{}#&*!|>'\"%@`,?:")
 _BAD_CONTINUATION = frozenset("[]{}&*!|>'\"%@`,#")
@@ -30,16 +32,52 @@ class _Bail(Exception):
     pass
 
 
+def _key(content: str):
+    """``(key, end)`` for ``m = KEY_PATTERN.match(content)``: ``(m.group(1), m.end())``, or
+    None when it does not match. The pattern's key ends at the first colon followed by a
+    space or the end of the line (the second for a key that would be ``-`` alone), holds no
+    ``#``, and does not start with a space or an indicator (but ``-`` followed by something
+    else than a space or ``#``); tests/test_incremental.py compares the two."""
+    i = content.find(": ")
+    if i < 0:
+        if content[-1:] != ":":
+            return None
+        i = len(content) - 1
+    key = content[:i]
+    if key == "-":   # too short for the pattern: its key goes on to the next colon
+        j = content.find(": ", i + 1)
+        if j < 0:
+            if content[-1:] != ":" or len(content) - 1 <= i:
+                return None
+            j = len(content) - 1
+        i, key = j, content[:j]
+    if not key or "#" in key:
+        return None
+    c = key[0]
+    if (c in _KEY_BAD_START or c.isspace()) and \
+            (c != "-" or len(key) < 2 or key[1] == "#" or key[1].isspace()):
+        return None
+    j, n = i + 1, len(content)
+    while j < n and content[j] == " ":
+        j += 1
+    return key, j
+
+
 def parse(text: str, nulls: bool = False):
     """(data, lines) for ``text``, or None when it is not in the plain subset. ``nulls``:
     whether a plain ``~``, ``null`` or empty value is None (PyYAML's pure-Python loader) or
     stays text (its C loader, whose plain scalars have style '' and so never read as null)."""
-    if _UNSAFE.search(text):
+    # (for ASCII text, the unsafe characters are the unprintable ones but the line break:
+    # a line at a time, that test is much faster than the pattern's search)
+    ascii = text.isascii()
+    if not ascii and _UNSAFE.search(text):
         return None
     items = []  # (line number, indent, content); blank lines get indent -1, comments -2
     n = 0
     for raw in text.split("\n"):
         n += 1
+        if ascii and not raw.isprintable():
+            return None
         stripped = raw.lstrip(" ")
         if not stripped:
             items.append((n, -1, ""))
@@ -94,14 +132,14 @@ class _Parser:
                     raise _Bail
                 line, _ind, content = it
                 self.i += 1
-            m = _KEY.match(content)
+            m = _key(content)
             if m is None or content.startswith("- "):
                 raise _Bail
-            key = m.group(1)
+            key, end = m
             if key in out or ": " in key or " #" in key or key[-1] == " ":
                 raise _Bail
             kpath = path + (key,)
-            out[key] = self.value(content[m.end():], indent, line, kpath, lines)
+            out[key] = self.value(content[end:], indent, line, kpath, lines)
             lines[kpath] = line
 
     def value(self, rest, indent, line, path, lines):
@@ -152,7 +190,7 @@ class _Parser:
                 raise _Bail
             ipath = path + (len(out),)
             lines[ipath] = line
-            if rest[0] not in "'\"[" and _KEY.match(rest) is not None:
+            if rest[0] not in "'\"[" and _key(rest) is not None:
                 # "- key: value": a mapping whose keys are at the column of "key"
                 out.append(self.mapping(ind + len(content) - len(rest), ipath, lines, first=(line, rest)))
             else:

@@ -57,6 +57,9 @@ SCHEME_FOLDER = {"licenses": "license", "architectures": "architecture", "corpor
 SCHEME_CLASS = {"licenses": "llmkg:License", "architectures": "llmkg:Architecture",
                 "corpora": "llmkg:Corpus"}
 SPDX_ID_RE = re.compile(r"^[A-Za-z0-9.+-]+$")
+# the keys of a model's statements block that Mapper.model_block does more with than emit
+_BLOCK_KEYS_OF_NOTE = frozenset(("orkg contribution", "research problem", "license", "training corpus",
+                                 "training data"))
 
 
 def text_companion(prop: str) -> NamedNode:
@@ -128,15 +131,18 @@ class Mapper:
     def emit(self, s: NamedNode, f: schema.Field, value: Any, g: NamedNode, rec: Record,
              source: str | None) -> None:
         kind = f.kind
-        if isinstance(value, str):  # (the common case: one text)
-            items = [value.strip()] if value.strip() else []
+        if type(value) is str:  # (the common case: one text)
+            v = value.strip()
+            if not v:
+                return
+            items: Any = (v,)
         else:
             items = [t for t in (str(v).strip() for v in (value if isinstance(value, list) else [value])
                                  if v is not None) if t]
-        if not items:
-            return
+            if not items:
+                return
         prop = self._P(f.prop)
-        if kind in ("text", "texts"):
+        if kind == "text" or kind == "texts":
             for v in items:
                 self.add(s, prop, self._Lit(v), g)
         elif kind in ("url", "urls"):
@@ -301,7 +307,9 @@ class Mapper:
             f = fields.get(key)
             if f is None or value is None:
                 continue
-            if key == "orkg contribution" and contribution is not None:
+            if key not in _BLOCK_KEYS_OF_NOTE:   # (most keys: one value of the model)
+                self.emit(s, f, value, g, rec, source)
+            elif key == "orkg contribution" and contribution is not None:
                 self.emit(contribution, f, value, g, rec, source)
             elif key == "research problem" and contribution is not None:
                 items = value if isinstance(value, list) else [value]
