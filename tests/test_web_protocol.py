@@ -616,3 +616,17 @@ def test_idle_keep_alive_connections_close_after_the_timeout(store):
             t0 = time.monotonic()
             assert sock.recv(65536) == b""   # closed by the server
             assert 0.2 < time.monotonic() - t0 < 3
+
+
+def test_a_failing_native_query_is_a_500_not_a_dropped_connection(tmp_path, monkeypatch):
+    """jobs.native answers as jobs.handle does when something unexpected fails."""
+    from llmkg.web import jobs
+
+    def boom(*a, **k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(jobs.queries, "native_select", boom)
+    monkeypatch.setattr(jobs, "open_db", lambda path: object())
+    ans = jobs.native(str(tmp_path), "SELECT * {}", "json", {}, 10)
+    assert ans["ok"] is False and ans["status"] == 500 and ans["error"] == "RuntimeError: disk on fire"
+    assert "disk on fire" in ans["trace"]

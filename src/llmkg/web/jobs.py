@@ -85,6 +85,9 @@ def native(db: str, sparql: str, fmt: str, kwargs: dict, max_rows: int | None) -
         out = queries.native_select(open_db(db), sparql, fmt, kwargs, max_rows)
     except LlmkgError as exc:
         return {"ok": False, "status": exc.http_status, "error": str(exc)}
+    except Exception as exc:  # a bug, or Oxigraph failing: 500, as handle() answers
+        return {"ok": False, "status": 500, "error": f"{type(exc).__name__}: {exc}",
+                "trace": traceback.format_exc(limit=8)}
     if out is None:
         return None
     return {"ok": True, "value": {"form": "SELECT", "rows": out.rows, "truncated": False,
