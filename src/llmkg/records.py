@@ -184,7 +184,8 @@ def _check_value(kind: str, value: Any, key: str, path: tuple, rec: Record,
                  problems: list[Problem]) -> None:
     if value is None:
         return
-    if type(value) is str:   # (the common case: of every kind, only a whole number can be wrong)
+    # a value is text, a list or a mapping (parse_yaml); of texts only a whole number can be wrong
+    if type(value) is str:
         if kind == "integer" and not _WHOLE_NUMBER_RE.fullmatch(value):
             problems.append(Problem(rec.file, rec.line(*path), "Violation", key,
                                     f"expected a whole number, got '{value}'"))
@@ -195,10 +196,6 @@ def _check_value(kind: str, value: Any, key: str, path: tuple, rec: Record,
             what = {"integer": "a whole number", "url": "a URL", "date": "a date"}.get(kind, "text")
             problems.append(Problem(rec.file, line, "Violation", key,
                                     f"expected {what}, got {_describe(value)}"))
-            return
-        if kind == "integer" and not _WHOLE_NUMBER_RE.fullmatch(value):
-            problems.append(Problem(rec.file, line, "Violation", key,
-                                    f"expected a whole number, got '{value}'"))
         return
     if kind in ("texts", "urls", "problems") or kind.startswith(("refs:", "concepts:")):
         if isinstance(value, dict):

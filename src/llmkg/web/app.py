@@ -488,13 +488,9 @@ class App:
                 host = val.decode("latin-1")
             elif k == b"if-none-match":
                 return None
-        # the version (App.current, for the case of no swap: a swap is the general path's)
         try:
-            target = os.readlink(self._link_path)
-        except OSError:
-            return None
-        v = self.version
-        if v is None or target != self._link:
+            v = self.current()
+        except HTTPError:
             return None
         cache = self.cache
         caching = cache.max_bytes > 0
@@ -575,13 +571,7 @@ class App:
             # Content-Type and the version before the ETag; Cache-Control and Vary after it
             h = Response(200, b"", ctype, self._common_headers(v, None if volatile else "-", volatile)).headers
             h.append(("Vary", "Accept"))
-            lines = []
-            for k, x in h:
-                if k != "ETag":
-                    value = x.encode("latin-1")
-                    if _BAD_VALUE.search(value):
-                        raise RuntimeError(f"invalid HTTP header {k!r}")
-                    lines.append(b"%s: %s\r\n" % (k.lower().encode("latin-1"), value))
+            lines = [self._header_line(x) for x in h if x[0] != "ETag"]
             fixed = (b"".join(lines[:2]), b"".join(lines[2:]))
             if len(self._query_lines) > 64:
                 self._query_lines.clear()
@@ -598,35 +588,24 @@ class App:
                       ("%.1f" % (val.get("elapsed", 0) * 1000)).encode()))
         if val.get("truncated"):
             out.append(b"x-llmkg-truncated: true\r\n")
-        if self.cfg.cors:
-            out.append(self._cors_lines)
-        n = len(CONNECTIONS)
-        if keep_alive and n > 1 and self.stats is not None and self.stats.crowded(self.slot, n):
-            keep_alive = False
-        if not keep_alive:
-            out.append(b"connection: close\r\n")
-        out.append(b"content-length: %d\r\n\r\n" % len(body))
-        if method != "HEAD":
-            out.append(body)
-        return b"".join(out), keep_alive
+        return self._finish(out, method, 200, body, keep_alive)
 
-    def _encode(self, method: str, resp: Response, keep_alive: bool,
-                default_headers: list[tuple[bytes, bytes]]) -> tuple[bytes, bool]:
-        """The bytes uvicorn would write for ``resp`` (see :meth:`_send`), in one piece."""
-        enc = self._wire
-        out = [STATUS_LINE[resp.status]]
-        for name, value in default_headers:      # Date
-            out += (name, b": ", value, b"\r\n")
-        for h in resp.headers:
-            b = enc.get(h)
-            if b is None:
-                name, value = h[0].lower().encode("latin-1"), h[1].encode("latin-1")
-                if _BAD_NAME.search(name) or _BAD_VALUE.search(value):
-                    raise RuntimeError(f"invalid HTTP header {h[0]!r}")
-                b = b"%s: %s\r\n" % (name, value)
-                if len(enc) < 4096 and h[0] not in _PER_ANSWER:   # types, versions, Vary...
-                    enc[h] = b
-            out.append(b)
+    def _header_line(self, h: tuple[str, str]) -> bytes:
+        """``name: value`` and the line break, as sent (the name in lower case); checked."""
+        b = self._wire.get(h)
+        if b is None:
+            name, value = h[0].lower().encode("latin-1"), h[1].encode("latin-1")
+            if _BAD_NAME.search(name) or _BAD_VALUE.search(value):
+                raise RuntimeError(f"invalid HTTP header {h[0]!r}")
+            b = b"%s: %s\r\n" % (name, value)
+            if len(self._wire) < 4096 and h[0] not in _PER_ANSWER:   # types, versions, Vary...
+                self._wire[h] = b
+        return b
+
+    def _finish(self, out: list, method: str, status: int, body: bytes,
+                keep_alive: bool) -> tuple[bytes, bool]:
+        """The end of an answer whose status line and headers are in ``out``: CORS, whether
+        the connection stays open, the length and the body."""
         if self.cfg.cors:
             out.append(self._cors_lines)
         n = len(CONNECTIONS)
@@ -634,13 +613,21 @@ class App:
             keep_alive = False        # see _send (one connection is never one too many)
         if not keep_alive:
             out.append(b"connection: close\r\n")
-        body = resp.body
-        if resp.status not in (204, 304):
+        if status not in (204, 304):
             out.append(b"content-length: %d\r\n" % len(body))
         out.append(b"\r\n")
-        if method != "HEAD" and resp.status not in (204, 304):
+        if method != "HEAD" and status not in (204, 304):
             out.append(body)
         return b"".join(out), keep_alive
+
+    def _encode(self, method: str, resp: Response, keep_alive: bool,
+                default_headers: list[tuple[bytes, bytes]]) -> tuple[bytes, bool]:
+        """The bytes uvicorn would write for ``resp`` (see :meth:`_send`), in one piece."""
+        out = [STATUS_LINE[resp.status]]
+        for name, value in default_headers:      # Date
+            out += (name, b": ", value, b"\r\n")
+        out += [self._header_line(h) for h in resp.headers]
+        return self._finish(out, method, resp.status, resp.body, keep_alive)
 
     async def _lifespan(self, receive, send):
         while True:

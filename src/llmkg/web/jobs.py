@@ -83,11 +83,8 @@ def native(db: str, sparql: str, fmt: str, kwargs: dict, max_rows: int | None) -
     (see :func:`llmkg.queries.native_select`)."""
     try:
         out = queries.native_select(open_db(db), sparql, fmt, kwargs, max_rows)
-    except LlmkgError as exc:
-        return {"ok": False, "status": exc.http_status, "error": str(exc)}
-    except Exception as exc:  # a bug, or Oxigraph failing: 500, as handle() answers
-        return {"ok": False, "status": 500, "error": f"{type(exc).__name__}: {exc}",
-                "trace": traceback.format_exc(limit=8)}
+    except Exception as exc:
+        return failed(exc)
     if out is None:
         return None
     return {"ok": True, "value": {"form": "SELECT", "rows": out.rows, "truncated": False,
@@ -178,8 +175,14 @@ JOBS = {"query": job_query, "canned": job_canned, "entity": job_entity, "ontolog
 def handle(job) -> dict:
     try:
         return {"ok": True, "value": JOBS[job["kind"]](job)}
-    except LlmkgError as exc:
+    except Exception as exc:
+        return failed(exc)
+
+
+def failed(exc: Exception) -> dict:
+    """The answer of a job that raised ``exc`` (called in its ``except`` block): our errors
+    keep their status; anything else, a bug or Oxigraph failing, is a 500 with its trace."""
+    if isinstance(exc, LlmkgError):
         return {"ok": False, "status": exc.http_status, "error": str(exc)}
-    except Exception as exc:  # a bug, or Oxigraph failing: the server answers 500
-        return {"ok": False, "status": 500, "error": f"{type(exc).__name__}: {exc}",
-                "trace": traceback.format_exc(limit=8)}
+    return {"ok": False, "status": 500, "error": f"{type(exc).__name__}: {exc}",
+            "trace": traceback.format_exc(limit=8)}
