@@ -2,8 +2,8 @@
 
     python -m bench.steps load DATA STORE            compile and load DATA into STORE (no SHACL)
     python -m bench.steps validate STORE DATA ENGINE OUT   time the SHACL step on STORE
-    python -m bench.steps dump-nt STORE FILE          every quad of STORE as an N-Triples line
-    python -m bench.steps bulk-load FILE DB           pyoxigraph Store(DB).bulk_load(FILE)
+    python -m bench.steps dump-nt STORE FILE [NQ]     every quad of STORE as an N-Triples line (and as N-Quads)
+    python -m bench.steps bulk-load FILE DB           pyoxigraph Store(DB).bulk_load(FILE), .nt or .nq
     python -m bench.steps measure OUT -- CMD...       run CMD, write its wall time and peak RSS
 
 Each step prints one JSON line with what it measured.
@@ -120,8 +120,9 @@ def validate(store: str, data: str, engine: str, out: str) -> dict:
     return {"seconds": seconds, "results": sum(len(k) for k in keys.values())}
 
 
-def dump_nt(store: str, file: str) -> dict:
-    """One N-Triples line per quad of the store (the graph dropped): the triples a build loads."""
+def dump_nt(store: str, file: str, quads_file: str | None = None) -> dict:
+    """One N-Triples line per quad of the store (the graph dropped): the triples a build
+    loads; and, with ``quads_file``, the quads themselves as N-Quads."""
     from pyoxigraph import RdfFormat, Store, Triple, serialize
 
     from llmkg.store import current_version
@@ -129,15 +130,18 @@ def dump_nt(store: str, file: str) -> dict:
     db = Store.read_only(str(current_version(store).db))
     with open(file, "wb") as f:
         serialize((Triple(q.subject, q.predicate, q.object) for q in db), f, format=RdfFormat.N_TRIPLES)
+    if quads_file:
+        db.dump(quads_file, format=RdfFormat.N_QUADS)
     return {"bytes": os.path.getsize(file)}
 
 
 def bulk_load(file: str, db: str) -> dict:
+    """pyoxigraph ``Store(db).bulk_load`` of an N-Triples (``.nt``) or N-Quads (``.nq``) file."""
     from pyoxigraph import RdfFormat, Store
 
     t0 = time.perf_counter()
     st = Store(db)
-    st.bulk_load(path=file, format=RdfFormat.N_TRIPLES)
+    st.bulk_load(path=file, format=RdfFormat.N_QUADS if file.endswith(".nq") else RdfFormat.N_TRIPLES)
     st.flush()
     n = len(st)
     return {"seconds": time.perf_counter() - t0, "triples": n}
