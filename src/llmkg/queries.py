@@ -645,7 +645,7 @@ def graph_term(g):
 _OUR_PREFIX_RE = re.compile("(" + "|".join(re.escape(p) for p in sorted(PREFIXES, key=lambda p: (-len(p), p))) + "):")
 
 
-def _query_kwargs(sparql: str, substitutions, default_graph, named_graphs,
+def query_kwargs(sparql: str, substitutions, default_graph, named_graphs,
                   use_default_graph_as_union: bool, prefixes, base_iri, has_dataset) -> dict:
     """The keyword arguments of ``Store.query`` for :func:`execute`: the dataset rule, the
     substitutions, the predefined prefixes and the base IRI."""
@@ -733,7 +733,7 @@ def execute(store, sparql: str, substitutions: Mapping[Variable, Term] | None = 
     """
     form = form or query_form(sparql) or "SELECT"
     subs = dict(substitutions or {})
-    kwargs = _query_kwargs(sparql, subs, default_graph, named_graphs, use_default_graph_as_union,
+    kwargs = query_kwargs(sparql, subs, default_graph, named_graphs, use_default_graph_as_union,
                            prefixes, base_iri, has_dataset)
     drop = () if keep_params else tuple(v.value for v in subs) + tuple(hidden)
     started = time.perf_counter()
@@ -765,7 +765,7 @@ class Serialized:
     elapsed: float = 0.0
 
 
-_NATIVE_FORMATS = {"json": QueryResultsFormat.JSON, "xml": QueryResultsFormat.XML,
+NATIVE_FORMATS = {"json": QueryResultsFormat.JSON, "xml": QueryResultsFormat.XML,
                    "csv": QueryResultsFormat.CSV, "tsv": QueryResultsFormat.TSV}
 # A native serialization bigger than this is abandoned for the materializing path, which
 # stops at max_rows: a huge result never sits whole in memory.
@@ -846,14 +846,14 @@ def native_select(store, sparql: str, fmt: str, kwargs: dict, max_rows: int | No
                   titles: Mapping[str, str] | None = None) -> Serialized | None:
     """A SELECT query's result in ``fmt`` (``json``, ``xml``, ``csv`` or ``tsv``) as
     pyoxigraph writes it while it evaluates the query, with ``store.query(sparql,
-    **kwargs)`` (see :func:`_query_kwargs`). None when that is not what :func:`serialize`
+    **kwargs)`` (see :func:`query_kwargs`). None when that is not what :func:`serialize`
     would give: more than ``max_rows`` rows, a list cell to sort, or a body over
     :data:`NATIVE_MAX_BYTES` (then the caller materializes the result, which stops at
     ``max_rows``). A syntax or evaluation error is a :class:`QueryError`."""
     started = time.perf_counter()
     out = _CappedBuffer(NATIVE_MAX_BYTES)
     try:
-        store.query(sparql, **kwargs).serialize(out, format=_NATIVE_FORMATS[fmt])
+        store.query(sparql, **kwargs).serialize(out, format=NATIVE_FORMATS[fmt])
     except _TooBig:
         return None
     except (SyntaxError, RuntimeError, ValueError) as exc:
@@ -893,8 +893,8 @@ def execute_serialized(store, sparql: str, fmt: str,
     form = form or query_form(sparql) or "SELECT"
     subs = dict(substitutions or {})
     drop = () if keep_params else tuple(v.value for v in subs) + tuple(hidden)
-    if form == "SELECT" and timeout is None and not drop and fmt in _NATIVE_FORMATS:
-        kwargs = _query_kwargs(sparql, subs, default_graph, named_graphs, use_default_graph_as_union,
+    if form == "SELECT" and timeout is None and not drop and fmt in NATIVE_FORMATS:
+        kwargs = query_kwargs(sparql, subs, default_graph, named_graphs, use_default_graph_as_union,
                                prefixes, base_iri, has_dataset)
         out = native_select(store, sparql, fmt, kwargs, max_rows, titles)
         if out is not None:
@@ -1224,7 +1224,7 @@ def _via_native(result: QueryResult, fmt: str) -> bytes:
     from pyoxigraph import parse_query_results
 
     body = parse_query_results(_w3c_json(result), format=QueryResultsFormat.JSON) \
-        .serialize(format=_NATIVE_FORMATS[fmt])
+        .serialize(format=NATIVE_FORMATS[fmt])
     if fmt == "xml":
         return _xml_lines(body)
     if result.titles:

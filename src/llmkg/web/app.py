@@ -35,8 +35,6 @@ from .protocol import CONNECTIONS, STATUS_LINE
 from .runner import Runner, pending_input, write_all
 from .scan import add_using, scan, strip_services
 
-NATIVE_FORMATS = frozenset(Q._NATIVE_FORMATS)
-
 log = logging.getLogger("llmkg.web")
 
 EXPOSE = "ETag, X-LLMKG-Store-Version, X-LLMKG-Rows, X-LLMKG-Truncated, X-LLMKG-Max-Rows, X-LLMKG-Elapsed-Ms"
@@ -530,10 +528,10 @@ class App:
         timeout = self.cfg.timeout
         context = ((request, None, proto), timeout)
         ans = None
-        if form == "SELECT" and fmt in NATIVE_FORMATS:
+        if form == "SELECT" and fmt in Q.NATIVE_FORMATS:
             # the common case, without a job: pyoxigraph writes the answer as it evaluates
             # the query (Q.native_select); None when the job's way is needed after all
-            kwargs = Q._query_kwargs(text, None, None, None, True, PREFIXES, endpoint, sc.has_dataset)
+            kwargs = Q.query_kwargs(text, None, None, None, True, PREFIXES, endpoint, sc.has_dataset)
             max_rows = self.cfg.max_rows
             ans = self.runner.run(lambda: jobs.native(db, text, fmt, kwargs, max_rows), timeout, context)
         if ans is None:

@@ -71,10 +71,14 @@ def job_query(job) -> dict:
               has_dataset=job.get("has_dataset"))
     formats = job["formats"]
     if len(formats) == 1 and formats[0] != "html":
-        out = queries.execute_serialized(store, job["sparql"], formats[0], **kw)
-        return {"form": out.form, "rows": out.rows, "truncated": out.truncated, "elapsed": out.elapsed,
-                "bodies": {formats[0]: (out.body, out.media_type)}}
+        return _serialized(queries.execute_serialized(store, job["sparql"], formats[0], **kw), formats[0])
     return _render(queries.execute(store, job["sparql"], **kw), formats, job)
+
+
+def _serialized(out: queries.Serialized, fmt: str) -> dict:
+    """A job's value for an answer serialized in one format."""
+    return {"form": out.form, "rows": out.rows, "truncated": out.truncated, "elapsed": out.elapsed,
+            "bodies": {fmt: (out.body, out.media_type)}}
 
 
 def native(db: str, sparql: str, fmt: str, kwargs: dict, max_rows: int | None) -> dict | None:
@@ -87,8 +91,7 @@ def native(db: str, sparql: str, fmt: str, kwargs: dict, max_rows: int | None) -
         return failed(exc)
     if out is None:
         return None
-    return {"ok": True, "value": {"form": "SELECT", "rows": out.rows, "truncated": False,
-                                  "elapsed": out.elapsed, "bodies": {fmt: (out.body, out.media_type)}}}
+    return {"ok": True, "value": _serialized(out, fmt)}
 
 
 def job_canned(job) -> dict:
