@@ -190,6 +190,99 @@ def test_streaming_build_equals_the_whole_data_pipeline(which, generated, tmp_pa
     assert result.checked.report.to_text() == old.to_text()
 
 
+# --- the load runs in pieces, two at a time ----------------------------------------------------
+
+def test_a_load_in_many_pieces_stores_what_a_load_in_one_stores(generated, tmp_path, monkeypatch):
+    """The build hands its N-Quads to Store.bulk_load in pieces loaded on two threads
+    (build._ParallelLoad): with pieces of 64 KiB the store, its counts and the report are
+    those of a build whose quads fit in one piece."""
+    import llmkg.build as B
+
+    pieces: list[int] = []
+    load = B._ParallelLoad._load
+
+    def counted(self, piece):
+        pieces.append(len(piece))
+        return load(self, piece)
+
+    monkeypatch.setattr(B._ParallelLoad, "_load", counted)
+    monkeypatch.chdir(generated.parent)
+    one = build(Paths.resolve(data=generated, store=tmp_path / "one"), incremental=False)
+    assert len(pieces) == 1
+    total = pieces.pop()
+    monkeypatch.setattr(B, "LOAD_PIECE_BYTES", 64 << 10)
+    many = build(Paths.resolve(data=generated, store=tmp_path / "many"), incremental=False)
+    assert len(pieces) >= 10 and all(n >= 64 << 10 for n in sorted(pieces)[1:])
+    assert sum(pieces) == total
+    assert quads(many.version) == quads(one.version)
+    assert many.counts == one.counts
+    assert many.checked.report.to_text() == one.checked.report.to_text()
+
+
+def test_the_pieces_of_a_load_run_two_at_a_time_and_each_byte_once():
+    import threading
+
+    from llmkg.build import _ParallelLoad
+
+    class Db:
+        def __init__(self):
+            self.lock = threading.Lock()
+            self.both = threading.Event()
+            self.active = self.most = 0
+            self.got: list[bytes] = []
+
+        def bulk_load(self, data, format, lenient):
+            with self.lock:
+                self.active += 1
+                self.most = max(self.most, self.active)
+                if self.active == 2:
+                    self.both.set()
+            self.both.wait(10)   # the first piece waits for the second: they overlap
+            with self.lock:
+                self.active -= 1
+                self.got.append(data)
+
+    db = Db()
+    lines = [b"<urn:x:s%d> <urn:x:p> <urn:x:o> <urn:x:g> .\n" % i for i in range(2000)]
+    loader = _ParallelLoad(db, size=4096)
+    for line in lines:
+        loader.add(line)
+    loader.finish()
+    loader.close()
+    assert db.both.is_set() and db.most == 2
+    assert sorted(line for piece in db.got for line in piece.splitlines(keepends=True)) == sorted(lines)
+    assert all(len(piece) >= 4096 for piece in sorted(db.got, key=len)[1:])
+
+
+def test_a_failed_piece_of_the_load_leaves_the_store_as_it_was(generated, tmp_path, monkeypatch):
+    import errno
+
+    import llmkg.build as B
+    from llmkg.errors import StoreError
+    from llmkg.store import current_version
+
+    monkeypatch.chdir(generated.parent)
+    paths = Paths.resolve(data=generated, store=tmp_path / "store")
+    first = build(paths)
+    before = sorted(str(p.relative_to(paths.store)) for p in Path(paths.store).rglob("*"))
+    monkeypatch.setattr(B, "LOAD_PIECE_BYTES", 64 << 10)
+    load, calls = B._ParallelLoad._load, []
+
+    def failing(self, piece):
+        calls.append(len(piece))
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return load(self, piece)
+
+    monkeypatch.setattr(B._ParallelLoad, "_load", failing)
+    with pytest.raises(StoreError) as exc:
+        build(paths, incremental=False)
+    assert str(exc.value) == f"the disk is full; the store at {paths.store} was left as it was"
+    assert len(calls) >= 3
+    assert sorted(str(p.relative_to(paths.store)) for p in Path(paths.store).rglob("*")) == before
+    assert current_version(paths.store).id == first.version.id
+
+
 @pytest.mark.parametrize("which", ["shipped", "generated"])
 def test_text_mapping_equals_the_object_mapping(which, generated):
     """The build writes N-Quads text (mapping.TextMapper): the same quads, record by record,
