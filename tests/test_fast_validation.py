@@ -185,6 +185,8 @@ CASES = {
           sh:sparql [ a sh:SPARQLConstraint ; sh:message "name {?value} starts with spaces" ;
             sh:select "SELECT $this ?value WHERE { $this $PATH ?value . FILTER (STRSTARTS(STR(?value), ' ')) }" ] .""",
     "implicit-class-target": "ex:Thing a rdfs:Class, sh:NodeShape ; sh:property [ sh:path ex:knows ; sh:minCount 2 ] .",
+    # focus nodes that are literals (read back from the store's TSV, where 5 is written bare)
+    "literal-target-nodes": "ex:S a sh:NodeShape ; sh:targetNode \"A\", 5, \"x\"@en, ex:a ; sh:datatype xsd:string .",
     "generic-messages": "ex:S a sh:PropertyShape ; sh:targetSubjectsOf ex:knows ; sh:path ex:knows ; "
                         "sh:class ex:Other ; sh:nodeKind sh:Literal .",
 }

@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 import rdflib
-from pyoxigraph import BlankNode, Literal, NamedNode, Store
+from pyoxigraph import BlankNode, Literal, NamedNode, QueryResultsFormat, Store, parse_query_results
 from rdflib import BNode, URIRef
 from rdflib import Literal as RLiteral
 from rdflib.collection import Collection
@@ -1286,7 +1286,7 @@ class RunContext:
         odd ones as rdflib does."""
         focus = unit.focus if self.restrict is None else \
             unit.focus_restricted("VALUES ?this { " + " ".join(self.restrict) + " }")
-        terms = {str(r[0]) for r in self.query(unit, f"SELECT ?this WHERE {{ {focus} }}")}
+        terms = self.terms(unit, f"SELECT ?this WHERE {{ {focus} }}")
         odd: set = set()
         for st in unit.sparql_targets:
             odd |= st.odd_nodes(self, self.dg)
@@ -1296,7 +1296,7 @@ class RunContext:
             terms -= odd
             if unit.core_focus:
                 q = f"SELECT ?this WHERE {{ VALUES ?this {{ {' '.join(sorted(odd))} }} {unit.core_focus} }}"
-                terms |= {str(r[0]) for r in self.query(unit, q)}
+                terms |= self.terms(unit, q)
             for node in sorted(odd - terms):
                 for st in unit.sparql_targets:
                     g = st.graph(self, self.dg, node)
@@ -1322,10 +1322,29 @@ class RunContext:
         return unit.focus
 
     def query(self, unit: Unit, body: str):
+        """The solutions of the SELECT ``body``, evaluated whole with the GIL released.
+
+        pyoxigraph evaluates a query lazily, as its rows are read, and holds the GIL while it
+        does; its serializer evaluates the query without it. Serialized to TSV and read back
+        (the same terms), the evaluation of one thread's query no longer stops the others."""
+        data = self._serialized(unit, body)
+        return parse_query_results(data, format=QueryResultsFormat.TSV)
+
+    def terms(self, unit: Unit, body: str) -> set[str]:
+        """The values of the one variable of the SELECT ``body``, in N-Triples syntax."""
+        data = self._serialized(unit, body)
+        lines = data.decode("utf-8").split("\n")[1:]
+        if lines and not lines[-1]:
+            lines.pop()
+        if all(t[:1] == "<" for t in lines):   # IRIs are written as in N-Triples
+            return set(lines)
+        return {str(r[0]) for r in parse_query_results(data, format=QueryResultsFormat.TSV)}
+
+    def _serialized(self, unit: Unit, body: str) -> bytes:
         text = unit.prologue + body.replace("TYPEPATH", TYPE_SUB if self.subclass else RDF_TYPE_IRI)
         self.n_queries += 1
         try:
-            return self.store.query(text, default_graph=self.dg)
+            return self.store.query(text, default_graph=self.dg).serialize(format=QueryResultsFormat.TSV)
         except (SyntaxError, ValueError, OSError) as exc:  # pragma: no cover - a compile bug
             raise RuntimeError(f"fastshacl: query failed for {unit.shape}: {exc}\n{text}") from exc
 
