@@ -1,8 +1,9 @@
 """``llmkg build``: read, map, validate, write aside, swap. And ``llmkg validate``.
 
 The pipeline streams: record files are compiled (read, form-checked, mapped to N-Quads) in
-worker processes (:mod:`llmkg.compiled`), in file order, straight into ``Store.bulk_load`` of
-the new version's database; no list of all quads is ever held. Validation then runs on that
+worker processes (:mod:`llmkg.compiled`), in file order, and their N-Quads loaded into the new
+version's database by ``Store.bulk_load`` in pieces, while the compile goes on
+(:class:`_ParallelLoad`); no list of all quads is ever held. Validation then runs on that
 database (:mod:`llmkg.fastshacl`, or pySHACL with ``engine="pyshacl"``), before the version is
 made current, so a refused build leaves the store as it was.
 
