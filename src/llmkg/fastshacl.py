@@ -1327,8 +1327,7 @@ class RunContext:
         pyoxigraph evaluates a query lazily, as its rows are read, and holds the GIL while it
         does; its serializer evaluates the query without it. Serialized to TSV and read back
         (the same terms), the evaluation of one thread's query no longer stops the others."""
-        data = self._serialized(unit, body)
-        return parse_query_results(data, format=QueryResultsFormat.TSV)
+        return _read_back(self._serialized(unit, body))
 
     def terms(self, unit: Unit, body: str) -> set[str]:
         """The values of the one variable of the SELECT ``body``, in N-Triples syntax."""
@@ -1338,7 +1337,7 @@ class RunContext:
             lines.pop()
         if all(t[:1] == "<" for t in lines):   # IRIs are written as in N-Triples
             return set(lines)
-        return {str(r[0]) for r in parse_query_results(data, format=QueryResultsFormat.TSV)}
+        return {str(r[0]) for r in _read_back(data)}
 
     def _serialized(self, unit: Unit, body: str) -> bytes:
         text = unit.prologue + body.replace("TYPEPATH", TYPE_SUB if self.subclass else RDF_TYPE_IRI)
@@ -1789,6 +1788,11 @@ def _result_fields(triples) -> dict:
         if p not in d:
             d[p] = o
     return {n: d for n, d in out.items() if d.get(RDF.type) == SH.ValidationResult or SH.focusNode in d}
+
+
+def _read_back(tsv: bytes):
+    """The solutions of a SELECT from the TSV pyoxigraph wrote (see RunContext.query)."""
+    return parse_query_results(tsv, format=QueryResultsFormat.TSV)
 
 
 def _row_dicts(solutions) -> Iterator[dict]:
