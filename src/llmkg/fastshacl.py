@@ -1269,10 +1269,16 @@ class RunContext:
             if len(terms) <= MAX_VALUES or unit.sparql_targets:
                 self.focus_terms = terms
                 self.lateral = len(terms) <= SMALL_FOCUS
-        elif len(dg) == 1 and self.restrict is None and not self.ask(
-                unit.prologue + f"ASK {{ {unit.focus} }}".replace(
-                    "TYPEPATH", TYPE_SUB if subclass else RDF_TYPE_IRI), dg):
-            return []  # no focus node in graph:curated alone (types stated by the sources)
+        elif self.restrict is None and not unit.implied:
+            # a class with few instances (a handful of research problems, licences, reading
+            # lists): list them, then look their values up, rather than scan every value of
+            # the path (every label of the graph, say) and join by hash
+            few = self._few_focus_nodes(unit)
+            if few is not None:
+                if not few:
+                    return []  # no focus node (in graph:curated alone: types stated by the sources)
+                self.focus_terms = few
+                self.lateral = True
         res: list = []
         try:
             for check in unit.checks:
@@ -1280,6 +1286,20 @@ class RunContext:
         finally:
             self.focus_terms = None
         return res
+
+    def _few_focus_nodes(self, unit: Unit) -> list[str] | None:
+        """The focus nodes of ``unit`` in this run when they are at most SMALL_FOCUS IRIs
+        (N-Triples, sorted), else None; once per focus pattern and data graphs."""
+        key = ("few", unit.focus, unit.prologue, tuple(str(g) for g in self.dg), self.subclass)
+        with self.lock:
+            lock = self.focus_locks.setdefault(key, threading.Lock())
+        with lock:
+            if key in self.focus_cache:
+                return self.focus_cache[key]
+            terms = self.terms(unit, f"SELECT ?this WHERE {{ {unit.focus} }} LIMIT {SMALL_FOCUS + 1}")
+            few = sorted(terms) if len(terms) <= SMALL_FOCUS and all(t[:1] == "<" for t in terms) else None
+            self.focus_cache[key] = few
+            return few
 
     def _focus_nodes(self, unit: Unit) -> list[str]:
         """The focus nodes of ``unit`` in this run (N-Triples), the SPARQL targets deciding
@@ -1430,8 +1450,8 @@ class FocusCheck(Check):
 
 class CountCheck(Check):
     """minCount, maxCount and the value filters (nodeKind, in, lengths) of one shape: one
-    scan of the path's values counts them per focus node and flags those with an offending
-    value, whose values are then looked up."""
+    query counts the values of each focus node and flags those with an offending value,
+    whose values are then looked up."""
 
     def __init__(self, unit, checks: list, filters: list = ()):
         super().__init__(unit, None)
@@ -1441,24 +1461,26 @@ class CountCheck(Check):
 
     def run(self, ctx):
         u = self.unit
-        conds = ["!BOUND(?n)"] if self.mins else []
-        conds += [f"?n < {c.arg}" for c in self.mins] + [f"?n > {c.arg}" for c in self.maxs]
+        # the focus nodes joined with their values first, then grouped: only the values of
+        # focus nodes are counted (not every value of the path in the graph, say every label)
+        conds = [f"?n < {c.arg}" for c in self.mins] + [f"?n > {c.arg}" for c in self.maxs]
         conds += [f"?f{i} > 0" for i in range(len(self.filters))]
-        sums = "".join(f" (SUM(IF({c.cond}, 1, 0)) AS ?f{i})" for i, c in enumerate(self.filters))
+        sums = "".join(f" (SUM(IF(BOUND(?value) && ({c.cond}), 1, 0)) AS ?f{i})"
+                       for i, c in enumerate(self.filters))
+        if ctx.small:   # few focus nodes: look their values up
+            values = f"?this {u.path_sparql} ?value"
+        else:           # many: scan the path's values, join by hash
+            values = f"SELECT ?this ?value WHERE {{ ?this {u.path_sparql} ?value }}"
+        join = "OPTIONAL " if self.mins else ""
+        nodes = "" if u.implied and ctx.restrict is None and not self.mins else ctx.focus(u)
         proj = "?this ?n" + "".join(f" ?f{i}" for i in range(len(self.filters)))
-        inner = f"SELECT ?this (COUNT(DISTINCT ?value) AS ?n){sums} WHERE {{ %s?this {u.path_sparql} ?value }} GROUP BY ?this"
-        if ctx.small:
-            body = (f"SELECT {proj} WHERE {{ {ctx.focus(u)} OPTIONAL {{ {inner % (ctx.focus(u) + ' ')} }} "
-                    f"FILTER ({' || '.join(conds)}) }}")
-        elif self.mins:
-            body = f"SELECT {proj} WHERE {{ {ctx.focus(u)} OPTIONAL {{ {inner % ''} }} FILTER ({' || '.join(conds)}) }}"
-        else:
-            body = f"SELECT {proj} WHERE {{ {{ {inner % ''} }} {ctx.focus(u)} FILTER ({' || '.join(conds)}) }}"
+        body = (f"SELECT {proj} WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?value) AS ?n){sums} WHERE {{ {nodes} "
+                f"{join}{{ {values} }} }} GROUP BY ?this }} FILTER ({' || '.join(conds)}) }}")
         out = []
         flagged: list[list[str]] = [[] for _ in self.filters]
         for row in ctx.query(u, body):
             focus = to_rdflib(row[0])
-            n = int(row[1].value) if row[1] is not None else 0
+            n = int(row[1].value)
             for c in self.mins:
                 if n < c.arg:
                     out.append(c.result(ctx, focus, None))
