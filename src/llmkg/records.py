@@ -301,13 +301,15 @@ def check_record(rec: Record, problems: list[Problem], source_ids: set[str]) -> 
     _check_fields(rec.data, schema.TOP[rec.kind], (), "", rec, problems, source_ids)
 
 
-def _read_one(path: Path, kind: str) -> tuple[Record | None, list[Problem]]:
+def _read_one(path: Path, kind: str, parse=None) -> tuple[Record | None, list[Problem]]:
+    """The record in ``path`` and the problems of reading it; ``parse``: a reader with
+    :func:`parse_yaml`'s result (default: that one)."""
     file = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         return None, [Problem(file, 1, "Violation", "", f"not UTF-8 text ({exc.reason})")]
-    data, lines, problems = parse_yaml(text, file)
+    data, lines, problems = (parse or parse_yaml)(text, file)
     if data is None:
         return None, problems
     if not isinstance(data, dict):
