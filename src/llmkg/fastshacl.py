@@ -34,6 +34,13 @@ property paths; values are deduplicated as pySHACL's sets are).
 * ``sh:sparql`` (SELECT) constraints run once per source graph with ``$this`` unbound and
   are joined with the focus nodes (``$PATH`` and ``$currentShape`` substituted).
 
+How a shape runs: when it has few focus nodes (at most :data:`SMALL_FOCUS` IRIs: the
+instances of a small class, what a SPARQL target selects), they are listed first and their
+values looked up one by one; otherwise the path's values are scanned and joined with the
+focus nodes by hash. The counts of ``sh:minCount``/``sh:maxCount`` (and the value filters
+of the same path) are taken per focus node after that join, so that only the focus nodes'
+values are grouped, not every value of the path in the graph.
+
 Anything else (``sh:closed``, ``sh:equals`` and the other property pairs, qualified value
 shapes, ``sh:uniqueLang``, logical constraints over data-dependent shapes, SPARQL target
 types, JavaScript, SHACL-AF expressions, custom constraint components) makes the whole
@@ -1257,13 +1264,7 @@ class RunContext:
             # a SPARQL target usually selects few nodes: list them once, then give them to every
             # check (looked up one by one when there are few, joined by hash otherwise)
             key = (unit.focus, unit.prologue, tuple(str(g) for g in dg), subclass, tuple(self.restrict or ()))
-            with self.lock:
-                lock = self.focus_locks.setdefault(key, threading.Lock())
-            with lock:  # units with the same targets (in other threads) wait for the first
-                terms = self.focus_cache.get(key)
-                if terms is None:
-                    terms = self._focus_nodes(unit)
-                    self.focus_cache[key] = terms
+            terms = self._once(key, lambda: self._focus_nodes(unit))
             if not terms:
                 return []
             if len(terms) <= MAX_VALUES or unit.sparql_targets:
@@ -1287,19 +1288,24 @@ class RunContext:
             self.focus_terms = None
         return res
 
-    def _few_focus_nodes(self, unit: Unit) -> list[str] | None:
-        """The focus nodes of ``unit`` in this run when they are at most SMALL_FOCUS IRIs
-        (N-Triples, sorted), else None; once per focus pattern and data graphs."""
-        key = ("few", unit.focus, unit.prologue, tuple(str(g) for g in self.dg), self.subclass)
+    def _once(self, key, compute):
+        """``compute()``, once per ``key`` in a validation run: units with the same focus
+        nodes (in other threads) wait for the first to list them."""
         with self.lock:
             lock = self.focus_locks.setdefault(key, threading.Lock())
         with lock:
-            if key in self.focus_cache:
-                return self.focus_cache[key]
+            if key not in self.focus_cache:
+                self.focus_cache[key] = compute()
+            return self.focus_cache[key]
+
+    def _few_focus_nodes(self, unit: Unit) -> list[str] | None:
+        """The focus nodes of ``unit`` in this run when they are at most SMALL_FOCUS IRIs
+        (N-Triples, sorted), else None; once per focus pattern and data graphs."""
+        def listed():
             terms = self.terms(unit, f"SELECT ?this WHERE {{ {unit.focus} }} LIMIT {SMALL_FOCUS + 1}")
-            few = sorted(terms) if len(terms) <= SMALL_FOCUS and all(t[:1] == "<" for t in terms) else None
-            self.focus_cache[key] = few
-            return few
+            return sorted(terms) if len(terms) <= SMALL_FOCUS and all(t[:1] == "<" for t in terms) else None
+
+        return self._once(("few", unit.focus, unit.prologue, tuple(str(g) for g in self.dg), self.subclass), listed)
 
     def _focus_nodes(self, unit: Unit) -> list[str]:
         """The focus nodes of ``unit`` in this run (N-Triples), the SPARQL targets deciding
