@@ -201,6 +201,16 @@ CASES = {
           sh:sparql [ a sh:SPARQLConstraint ;
             sh:select "SELECT $this ?value ?n WHERE { $this <http://example.org/n> ?n . FILTER (isNumeric(?n) && ?n > 10) BIND (?n AS ?value) }" ] ;
           sh:message "{$this} has {?n}" .""",
+    # a target guarded by a condition on the whole graph (FILTER EXISTS sharing no variable
+    # with the rest, as llmkgsh:PaperInSource-year's): joined rather than filtered, met or not
+    "sparql-target-guard-met": """
+        ex:S a sh:PropertyShape ;
+          sh:target [ a sh:SPARQLTarget ; sh:select "SELECT ?this WHERE { { ?this <http://example.org/name> ?x } UNION { ?this <http://example.org/n> ?y } FILTER EXISTS { ?any <http://example.org/d> ?date } }" ] ;
+          sh:path ex:missing ; sh:minCount 1 .""",
+    "sparql-target-guard-unmet": """
+        ex:S a sh:PropertyShape ;
+          sh:target [ a sh:SPARQLTarget ; sh:select "SELECT ?this WHERE { { ?this <http://example.org/name> ?x } UNION { ?this <http://example.org/n> ?y } FILTER EXISTS { ?any <http://example.org/nowhere> ?date } }" ] ;
+          sh:path ex:missing ; sh:minCount 1 .""",
     "sparql-property": """
         ex:S a sh:PropertyShape ; sh:targetSubjectsOf ex:name ; sh:path ex:name ;
           sh:sparql [ a sh:SPARQLConstraint ; sh:message "name {?value} starts with spaces" ;
@@ -286,3 +296,21 @@ def test_edited_shapes_are_compiled_as_they_are(tmp_path, shapes):
     fast, ref = both(st, extended)
     assert fast == ref
     assert any(k[5] == "http://example.org/ShortNames" for ks in fast.values() for k in ks)
+
+
+def test_an_uncorrelated_filter_exists_becomes_a_join():
+    """FILTER EXISTS { P }, P sharing no variable with the rest of the query, is the same for
+    every solution: the query Oxigraph runs joins { SELECT ?_llmkg_guard WHERE { P } LIMIT 1 }
+    instead (one solution without bindings, or none). A correlated one stays a filter."""
+    from llmkg.fastshacl import _hash_join_text_uncached
+
+    p = "PREFIX ex: <http://example.org/>\n"
+    text = ("SELECT DISTINCT ?this WHERE { { ?this ex:a ?x } UNION { ?this ex:b ?y } ?this a ex:C . "
+            "FILTER EXISTS { ?d ex:year ?yr } }")
+    assert _hash_join_text_uncached(text, p) == (
+        "SELECT DISTINCT ?this{{{SELECT ?this ?x{?this <http://example.org/a> ?x.}}}UNION"
+        "{{SELECT ?this ?y{?this <http://example.org/b> ?y.}}}"
+        "{SELECT ?this{?this <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://example.org/C>.}}"
+        "{SELECT ?_llmkg_guard{{SELECT ?d ?yr{?d <http://example.org/year> ?yr.}}}OFFSET 0 LIMIT 1}}")
+    correlated = "SELECT DISTINCT ?this WHERE { ?this ex:a ?x . ?this a ex:C . FILTER EXISTS { ?this ex:year ?yr } }"
+    assert "FILTER(EXISTS {?this <http://example.org/year> ?yr.})" in _hash_join_text_uncached(correlated, p)
