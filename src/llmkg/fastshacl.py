@@ -526,6 +526,7 @@ GUARD = "_llmkg_guard"
 
 def _variables(node, skip=None) -> set:
     """The variables anywhere in an algebra (or parse) tree, but under ``skip``."""
+    from pyparsing import ParseResults
     from rdflib.plugins.sparql.parserutils import CompValue
     from rdflib.term import Variable
 
@@ -535,7 +536,7 @@ def _variables(node, skip=None) -> set:
         return {node}
     if isinstance(node, CompValue):
         return set().union(*(_variables(v, skip) for k, v in node.items() if not k.startswith("_")))
-    if isinstance(node, (list, tuple, set)):
+    if isinstance(node, (list, tuple, set, ParseResults)):
         return set().union(*(_variables(x, skip) for x in node))
     return set()
 
@@ -563,9 +564,10 @@ def _hoist_exists(root):
                 if not k.startswith("_"):
                     node[k] = walk(v)
             ex = node.get("expr") if node.name == "Filter" else None
-            if isinstance(ex, CompValue) and ex.name == "Builtin_EXISTS" \
-                    and not (_variables(ex.graph) & _variables(root, skip=ex)):
-                pattern = traverse(translateGroupGraphPattern(ex.graph), visitPost=simplify)
+            if not (isinstance(ex, CompValue) and ex.name == "Builtin_EXISTS"):
+                return node
+            pattern = traverse(translateGroupGraphPattern(ex.graph), visitPost=simplify)
+            if not ((_variables(ex.graph) | _variables(pattern)) & _variables(root, skip=ex)):
                 sub = CompValue("Project", p=pattern, PV=[guard])
                 sub = CompValue("ToMultiSet", p=CompValue("Slice", p=sub, start=0, length=1))
                 return CompValue("Join", p1=node.p, p2=sub, lazy=False)
