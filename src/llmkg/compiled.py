@@ -33,6 +33,7 @@ from typing import Iterator
 from . import __version__, schema
 from .mapping import Mapper, TextMapper
 from .records import Problem, Record, _read_one, check_record, display_path, record_files
+from .records import parse_yaml as _pyyaml_parse
 
 CACHE_FORMAT = 3
 _FILE = 7                    # Entry fields: file, and the lists of problems
@@ -193,9 +194,10 @@ def record_from_blob(blob: bytes, path: Path | str, kind: str) -> Record | None:
 
 
 def _fast_parse(text: str, file: str):
-    from . import fastyaml, records
+    """records.parse_yaml's result, from llmkg.fastyaml when it can (PyYAML otherwise)."""
+    from . import fastyaml
 
-    return fastyaml.parse_yaml(text, file, fallback=records.parse_yaml)
+    return fastyaml.parse_yaml(text, file, fallback=_pyyaml_parse)
 
 
 def remap(rec: Record, ctx: Context) -> tuple[bytes, int, list]:
@@ -219,12 +221,8 @@ def _init(ctx: Context) -> None:
     _CTX = ctx
     # in this worker process only: records.parse_yaml reads with llmkg.fastyaml first (same
     # result, faster), and PyYAML resolves fewer tags (see _FastLoader)
-    from functools import partial
-
-    from . import fastyaml
-
     records._Loader = _FastLoader
-    records.parse_yaml = partial(fastyaml.parse_yaml, fallback=records.parse_yaml)
+    records.parse_yaml = _fast_parse
     gc.freeze()  # the context is long-lived: keep the collector from scanning it
 
 

@@ -1536,15 +1536,13 @@ class CountCheck(Check):
         conds += [f"?f{i} > 0" for i in range(len(self.filters))]
         sums = "".join(f" (SUM(IF(BOUND(?value) && ({c.cond}), 1, 0)) AS ?f{i})"
                        for i, c in enumerate(self.filters))
-        if ctx.small:   # few focus nodes: look their values up
-            values = f"?this {u.path_sparql} ?value"
-        else:           # many: scan the path's values, join by hash
-            values = f"SELECT ?this ?value WHERE {{ ?this {u.path_sparql} ?value }}"
+        # few focus nodes: look their values up; many: scan the path's values, join by hash
+        values = f"{{ ?this {u.path_sparql} ?value }}" if ctx.small else ctx.values(u)
         join = "OPTIONAL " if self.mins else ""
         nodes = "" if u.implied and ctx.restrict is None and not self.mins else ctx.focus(u)
         proj = "?this ?n" + "".join(f" ?f{i}" for i in range(len(self.filters)))
         body = (f"SELECT {proj} WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?value) AS ?n){sums} WHERE {{ {nodes} "
-                f"{join}{{ {values} }} }} GROUP BY ?this }} FILTER ({' || '.join(conds)}) }}")
+                f"{join}{values} }} GROUP BY ?this }} FILTER ({' || '.join(conds)}) }}")
         out = []
         flagged: list[list[str]] = [[] for _ in self.filters]
         for row in ctx.query(u, body):
