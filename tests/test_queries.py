@@ -378,7 +378,7 @@ def odd_terms():
         ("integer", "-5"), ("integer", "abc"), ("decimal", "1.50"), ("decimal", "x"), ("double", "1e3"),
         ("boolean", "1"), ("boolean", "yes"), ("float", "1.5"), ("dateTime", "2020-01-01T00:00:00Z")]]
     vals += [Literal(c) for c in ["\x08\x0c\x7f\u2028\x00", "a'b\"c<d>e&f", "a\r\nb", " lead", "trail ", "é",
-                                  "", "  ", "\tx\n", "a,b", "]]>", "{},{", 'a,{"', "x{", "\\u001f", "😀"]]
+                                  "", "  ", "\tx\n", "a,b", "]]>", "{},{", 'a,{"', "x{", "[{", '{"a":{}}', "\\u001f", "😀"]]
     vals += [Literal("x", language="en-GB"), NamedNode("http://x.example/a&b"), BlankNode("bn0"),
              Triple(NamedNode("http://x.example/s"), NamedNode("http://x.example/p"), Literal('o,"x"'))]
     for i, v in enumerate(vals):
@@ -410,6 +410,25 @@ def test_formats_are_pyoxigraphs_own_bytes(odd_terms, query):
         cut = Q.execute_serialized(odd_terms, query, fmt, max_rows=3)
         assert cut.body == Q.serialize(Q.execute(odd_terms, query, max_rows=3), fmt)[0]
         assert (cut.rows, cut.truncated) == (min(n, 3), n > 3)
+
+
+def test_json_row_count_with_and_without_ambiguous_strings(odd_terms):
+    """The JSON rows are counted from the bytes: by the ',{"' between solutions when no
+    string ends with '{' and no solution is empty, else by parsing. Each value of
+    ``odd_terms`` alone, next to a plain one, and the whole lot: both ways, every count
+    right."""
+    subjects = [s["s"] for s in odd_terms.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o } ORDER BY ?s")]
+    plain = 0
+    for s in subjects + [None]:
+        values = "" if s is None else f"VALUES ?s {{ {s} <http://x.example/s000> }}"
+        for query in (f"SELECT ?s ?o WHERE {{ {values} ?s ?p ?o }}",
+                      f"SELECT ?s ?o ?t WHERE {{ {values} ?s ?p ?o OPTIONAL {{ ?o ?q ?t }} }}",
+                      f"SELECT ?o WHERE {{ {values} ?s ?p ?o }} LIMIT 1"):
+            body = odd_terms.query(query, use_default_graph_as_union=True).serialize(
+                format=QueryResultsFormat.JSON)
+            plain += Q._JSON_UNSURE.search(body) is None
+            assert Q._count_rows(body, "json") == len(json.loads(body)["results"]["bindings"]), (s, query)
+    assert plain >= 2 * len(subjects)      # most take the counting way
 
 
 def test_execute_serialized_titles_parameters_and_lists(mini_store, registry):
@@ -916,6 +935,20 @@ def test_every_canned_query_answers_on_the_shipped_data(real, registry):
 def test_needs_base(text, needs):
     """The base IRI is given to Oxigraph only when it may change the query's meaning."""
     assert Q.needs_base(text) is needs
+
+
+@pytest.mark.parametrize("text, given", [
+    ("SELECT ?p ?o WHERE { <https://w3id.org/llmkg/resource/model/gpt-3> ?p ?o }", None),
+    ("SELECT * WHERE { ?s llmkg:architecture ?o }", {"llmkg"}),
+    ("SELECT * WHERE { ?s res:/<http://x.example/p> ?o }", {"res"}),     # a namespace, then a path
+    ("SELECT * WHERE { <http://x.example/s> rdfs:label ?o }", {"rdfs"}),
+    ("PREFIX ex: <urn:x:> SELECT * WHERE { ?s ex:p ?o }", None),          # not one of ours
+])
+def test_predefined_prefixes_given_only_when_used(text, given):
+    """Oxigraph gets only the predefined prefixes a query may use (it checks each IRI it is
+    given, per query); a query whose IRIs are all written out gets none."""
+    kwargs = Q.query_kwargs(text, None, None, None, True, Q.PREFIXES, None, False)
+    assert (set(kwargs["prefixes"]) if "prefixes" in kwargs else None) == given
 
 
 def test_base_iri_resolves_relative_iris_and_iri_function(tmp_path):
