@@ -14,7 +14,7 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
 from llmkg.errors import StoreError
-from llmkg.store import current_version, open_read_only, write_version
+from llmkg.store import current_version, open_generation, open_read_only, write_version
 
 G = NamedNode("https://w3id.org/llmkg/graph/test")
 
@@ -49,6 +49,23 @@ def test_write_then_read_and_swap(tmp_path):
     assert labels(sd) == ["two-0", "two-1"]
     assert (sd / "current").is_symlink()
     assert os.readlink(sd / "current") == f"versions/{v2.id}"
+
+
+def test_each_swap_changes_the_generation_that_readers_map(tmp_path):
+    sd = tmp_path / "store"
+    assert open_generation(sd) is None                  # no store, no counter
+    write_version(sd, quads("one"), {"inputs_hash": "a" * 64})
+    gen = open_generation(sd)
+    assert gen[:8] == (1).to_bytes(8, "little")
+    write_version(sd, quads("two"), {"inputs_hash": "b" * 64})
+    assert gen[:8] == (2).to_bytes(8, "little")         # seen through the mapping made before
+
+    def failing():
+        yield from quads("bad", 2)
+        raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        write_version(sd, failing(), {"inputs_hash": "c" * 64})
+    assert gen[:8] == (2).to_bytes(8, "little")         # no swap, no change
 
 
 def test_an_error_while_writing_leaves_the_previous_store(tmp_path):

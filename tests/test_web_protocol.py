@@ -7,6 +7,7 @@ end of the module (llmkg.web.testing.ServerProcess).
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -560,6 +561,31 @@ def test_hot_swap_after_a_rebuild(writable):
     assert h["x-llmkg-store-version"] == v_new.id
 
 
+def test_current_version_follows_the_generation_and_the_link(tmp_path):
+    """App.current() reads the link again when llmkg swapped it (the store's generation
+    changed), else at most every RELINK_SECONDS: a link changed by hand is seen then. A
+    store without the generation file has its link read on every request."""
+    from llmkg.web import app as A
+
+    sd = tmp_path / "store"
+    v1 = load_trig_store(sd, FIXTURE.read_bytes())
+    app = A.App(A.ServerConfig(store=sd))
+    assert app.current().id == v1.id
+    v2 = load_trig_store(sd, FIXTURE.read_bytes())            # llmkg's swap: seen at once
+    assert app.current().id == v2.id == app.current().id
+    os.replace(sd / "current", sd / "current.saved")          # by hand, back to v1
+    os.symlink(f"versions/{v1.id}", sd / "current")
+    assert app.current().id == v2.id                          # not yet...
+    app._relink_at = time.monotonic()                         # ...RELINK_SECONDS later
+    assert app.current().id == v1.id
+    os.unlink(sd / "generation")                              # a store made before the counter
+    bare = A.App(A.ServerConfig(store=sd))
+    assert bare._generation is None and bare.current().id == v1.id
+    os.unlink(sd / "current")
+    os.symlink(f"versions/{v2.id}", sd / "current")
+    assert bare.current().id == v2.id
+
+
 # -- the fast path's own pieces -------------------------------------------------------------------
 
 @pytest.mark.parametrize("volatile", [False, True])
@@ -575,12 +601,14 @@ def test_query_answer_encoding_is_the_general_one(tmp_path, volatile, truncated,
     app = App(ServerConfig(store=tmp_path, cors=cors, max_rows=50))
     v = Version("20261123T000000.000000Z-test", tmp_path, {})
     val = {"rows": 7, "truncated": truncated, "elapsed": 0.01234}
-    body, ctype, etag = b'{"head":{}}', "application/sparql-results+json", 'W/"0123abcd"'
+    key = "0123abcd" * 8     # a query's key: the ETag is its first 32 hex digits
+    body, ctype, etag = b'{"head":{}}', "application/sparql-results+json", 'W/"' + key[:32] + '"'
     date = [(b"date", b"Mon, 23 Nov 2026 08:00:00 GMT")]
     for _ in range(2):   # the second time from the lines kept
         want = app._encode(method, Response(200, body, ctype, app._query_headers(v, etag, volatile, val)),
                            keep_alive, date)
-        assert app._encode_query(method, v, etag, volatile, val, body, ctype, keep_alive, date) == want
+        assert app._encode_query(method, v, key, volatile, 7, truncated, 0.01234, body, ctype, keep_alive,
+                                 date) == want
     assert (b"etag: " in want[0]) is not volatile and (b"x-llmkg-truncated: true" in want[0]) is truncated
 
 

@@ -371,7 +371,7 @@ def import_orkg_csv_cmd(file, data, source_id, update, dry_run):
               help="Accept SPARQL Update from clients sending 'Authorization: Bearer TOKEN' "
                    "[env LLMKG_UPDATE_TOKEN; default: read-only].")
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
-              help="Worker processes, each serving HTTP and running its queries [default: cores + 1, at least 2].")
+              help="Worker processes, each serving HTTP and running its queries [default: one per core, at least 2].")
 @click.option("--public-url", metavar="URL",
               help="The URL clients use to reach this server (for SERVICE <URL/sparql> to itself).")
 @click.option("--max-request-bytes", default=1 << 20, show_default=True, type=click.IntRange(min=1024),

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Sequence
 from urllib.parse import urljoin
 
 from .sparqltok import QUERY_FORMS, _TOKEN_RE, _raw_tokens, has_dataset, query_form  # noqa: F401
@@ -72,10 +73,10 @@ class Scan:
     is_update: bool                  # the first keyword after the prologue is an update one
     has_dataset: bool                # FROM / FROM NAMED
     volatile: bool                   # NOW() RAND() UUID() STRUUID() BNODE()
-    services: list[str | None]       # the IRI of each SERVICE; None = a variable or unreadable
-    service_spans: list[tuple[int, int]]  # [start, end) of "SERVICE [SILENT] <iri>" in the text
+    services: Sequence[str | None]   # the IRI of each SERVICE; None = a variable or unreadable
+    service_spans: Sequence[tuple[int, int]]  # [start, end) of "SERVICE [SILENT] <iri>" in the text
     has_using: bool                  # USING / USING NAMED / WITH (updates)
-    where_positions: list[int]       # offsets of the WHERE of DELETE/INSERT operations
+    where_positions: Sequence[int]   # offsets of the WHERE of DELETE/INSERT operations
 
 
 _KEYWORDS = frozenset(("PREFIX", "BASE", "FROM", "USING", "WITH", "DELETE", "INSERT", "WHERE", "SERVICE")
@@ -86,12 +87,18 @@ _KEYWORDS = frozenset(("PREFIX", "BASE", "FROM", "USING", "WITH", "DELETE", "INS
 _RARE = ("SERVICE", "FROM", "USING", "WITH", "NOW", "RAND", "UUID", "BNODE") + UPDATE_KEYWORDS
 
 
+# The scan of a text without any rare keyword, one per query form: shared (nothing changes
+# a Scan), so their lists are empty tuples.
+PLAIN = {form: Scan(form=form, is_update=False, has_dataset=False, volatile=False, services=(),
+                    service_spans=(), has_using=False, where_positions=())
+         for form in QUERY_FORMS + (None,)}
+
+
 def scan(text: str) -> Scan:
     up_text = text.upper()
     if not any(k in up_text for k in _RARE):
         # no dataset, SERVICE, volatile function or update keyword anywhere: only the form
-        return Scan(form=query_form(text), is_update=False, has_dataset=False, volatile=False,
-                    services=[], service_spans=[], has_using=False, where_positions=[])
+        return PLAIN[query_form(text)]
     toks = _raw_tokens(text, False)   # (kind, value, start)
     prefixes: dict[str, str] | None = None  # llmkg predefines its prefixes; the query's win
     base: str | None = None

@@ -9,6 +9,8 @@ Layout of a store directory::
       building-<pid>-<random>/          a build in progress (removed on failure; stale
                                         ones of dead processes are swept by the next build)
       lock                              held (flock) by the one build that may swap
+      generation                        8 bytes, counts the swaps of ``current`` (see
+                                        :func:`open_generation`)
 
 A build writes aside and swaps the ``current`` link only when the new database is complete
 and closed, so a failed, interrupted or killed build leaves the previous store exactly as
@@ -188,9 +190,46 @@ class Work:
             tmp_link.unlink()
         os.symlink(os.path.join("versions", version_id), tmp_link)
         os.replace(tmp_link, store_dir / "current")  # the atomic swap
+        _bump_generation(store_dir)
         _fsync_dir(store_dir)
         self.version = Version(version_id, final, meta)
         return self.version
+
+
+def _bump_generation(store_dir: Path) -> None:
+    """Count a swap of ``current`` (under the build lock), after the swap."""
+    fd = os.open(store_dir / "generation", os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        old = os.pread(fd, 8, 0)
+        n = int.from_bytes(old, "little") if len(old) == 8 else 0
+        os.pwrite(fd, ((n + 1) % (1 << 64)).to_bytes(8, "little"), 0)
+    finally:
+        os.close(fd)
+
+
+def open_generation(store_dir: str | os.PathLike):
+    """``STORE/generation`` mapped in memory (8 bytes, read-only), or None when there is
+    none yet (it is made by the first swap that counts) or it cannot be mapped.
+
+    Every swap of ``current`` by llmkg changes these bytes after the swap, in the page
+    cache that all processes share: a reader that saw the same bytes before may keep the
+    version it opened, without a system call (a server checks on every request). A link
+    changed by other means does not change them: readers look at the link itself from
+    time to time too."""
+    import mmap
+
+    try:
+        fd = os.open(Path(store_dir) / "generation", os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        if os.fstat(fd).st_size < 8:
+            return None
+        return mmap.mmap(fd, 8, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)
 
 
 @contextmanager

@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlsplit
 
 from .. import queries as Q
 from ..errors import LlmkgError, QueryError, StoreError
-from ..store import Version, current_version
+from ..store import Version, current_version, open_generation
 from ..vocab import GRAPH, ONTOLOGY_IRI, PREFIXES
 from . import negotiate as N
 from . import pages
@@ -285,6 +285,11 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     return False
 
 
+# A ``current`` link changed other than by llmkg (which counts its swaps in the store's
+# generation) is seen after at most this long.
+RELINK_SECONDS = 1.0
+
+
 class App:
     def __init__(self, cfg: ServerConfig, slot: int = 0, stats=None, update_lock: str | None = None):
         self.cfg = cfg
@@ -298,6 +303,9 @@ class App:
         self.version: Version | None = None
         self._link: str | None = None
         self._link_path = str(cfg.store / "current")
+        self._generation = open_generation(cfg.store)    # see current()
+        self._gen_seen: bytes | None = None
+        self._relink_at = 0.0
         self._version_error: str | None = None
         self.swaps = 0
         self._registry: dict = {}
@@ -320,6 +328,9 @@ class App:
         self._cors_lines = (b"access-control-allow-origin: *\r\n"
                             b"access-control-expose-headers: " + EXPOSE.encode() + b"\r\n")
         self._max_rows_text = str(cfg.max_rows)
+        self._max_rows_bytes = self._max_rows_text.encode()
+        self._default_src: list | None = None     # uvicorn's default headers (_default_lines)
+        self._default_bytes = b""
         self._max_url = min(cfg.max_request_bytes, MAX_URL)
         self._public_endpoint = None
         if cfg.public_url:
@@ -334,19 +345,42 @@ class App:
     # -- store versions (hot swap) ----------------------------------------------------------
 
     def current(self) -> Version:
-        """The version to answer from: ``current``'s target, re-read on every request (one
-        readlink); a version that cannot be read leaves the previous one serving."""
+        """The version to answer from: ``current``'s target, looked at on every request; a
+        version that cannot be read leaves the previous one serving.
+
+        The link is read again (one readlink) when the store's generation counter
+        (:func:`llmkg.store.open_generation`, a shared page read without a system call)
+        has changed since, and at least every :data:`RELINK_SECONDS` (a link changed by
+        hand); a store without the counter has its link read on every request."""
+        gen = self._generation
+        if gen is not None:
+            seen = gen[:8]
+            if seen == self._gen_seen and time.monotonic() < self._relink_at:
+                return self.version      # (a version is set whenever _gen_seen is)
+        else:
+            seen = None
+            if time.monotonic() >= self._relink_at:      # made by a build since?
+                self._generation = open_generation(self.cfg.store)
+                self._relink_at = time.monotonic() + RELINK_SECONDS
         try:
             target = os.readlink(self._link_path)
         except OSError:
             target = None
-        if target is not None and target != self._link:
+        if target is not None and target == self._link and seen is not None:
+            self._gen_seen = seen
+            self._relink_at = time.monotonic() + RELINK_SECONDS
+        elif target is not None and target != self._link:
             try:
                 v = current_version(self.cfg.store)
                 if not v.db.is_dir():
                     raise StoreError(f"the version {v.id} has no database")
                 old = self.version
                 self.version, self._link, self._version_error = v, target, None
+                if seen is not None:
+                    self._gen_seen = seen
+                    self._relink_at = time.monotonic() + RELINK_SECONDS
+                    if old is not None:   # the counter's file may be another by now (a new store)
+                        self._generation, self._gen_seen = open_generation(self.cfg.store), None
                 self.cache.clear()
                 if old is not None:
                     self.swaps += 1
@@ -492,8 +526,9 @@ class App:
             return None
         cache = self.cache
         caching = cache.max_bytes > 0
-        fast = (v.id, ("GET", query_string, accept, host))
+        fast = None
         if caching:
+            fast = (v.id, ("GET", query_string, accept, host))
             hit = cache.get(fast)
             if hit is not None:
                 return self._encode(method, hit, keep_alive, default_headers) + (hit,)
@@ -532,38 +567,49 @@ class App:
             # the common case, without a job: pyoxigraph writes the answer as it evaluates
             # the query (Q.native_select); None when the job's way is needed after all
             kwargs = Q.query_kwargs(text, None, None, None, True, PREFIXES, endpoint, sc.has_dataset)
-            max_rows = self.cfg.max_rows
-            ans = self.runner.run(lambda: jobs.native(db, text, fmt, kwargs, max_rows), timeout, context)
+            out = self.runner.run(jobs.native, timeout, context, db, text, fmt, kwargs, self.cfg.max_rows)
+            if out.__class__ is Q.Serialized:
+                return self._answer_query(method, v, key, volatile, out.rows, False, out.elapsed, out.body,
+                                          out.media_type, keep_alive, default_headers, fast)
+            ans = out
         if ans is None:
             job = {"kind": "query", "db": db, "sparql": text, "formats": [fmt],
                    "default_graph": None, "named_graphs": None, "base_iri": endpoint, "form": form,
                    "has_dataset": sc.has_dataset, "max_rows": self.cfg.max_rows, "base": self.cfg.base}
-            ans = self.runner.run(lambda: jobs.handle(job), timeout, context)
+            ans = self.runner.run(jobs.handle, timeout, context, job)
         if ans.get("ok"):
             val = ans["value"]
             body, ctype = val["bodies"][fmt]
-            etag = "W/\"" + key[:32] + "\""
-            data, keep_alive = self._encode_query(method, v, etag, volatile, val, body, ctype, keep_alive,
-                                                  default_headers)
-            resp = None
-            if caching and not volatile:
-                resp = Response(200, body, ctype, self._query_headers(v, etag, volatile, val))
-                cache.put(key, resp)
-                cache.put(fast, resp)
-            elif self.cfg.log_requests:
-                resp = Response(200, body, ctype)
-            return data, keep_alive, resp
-        else:
-            if ans.get("trace"):
-                log.error("job error: %s\n%s", ans.get("error"), ans.get("trace"))
-            resp = self.error(request(), int(ans.get("status", 500)), ans.get("error") or "the query failed")
+            return self._answer_query(method, v, key, volatile, val["rows"], val["truncated"], val["elapsed"],
+                                      body, ctype, keep_alive, default_headers, fast)
+        if ans.get("trace"):
+            log.error("job error: %s\n%s", ans.get("error"), ans.get("trace"))
+        resp = self.error(request(), int(ans.get("status", 500)), ans.get("error") or "the query failed")
         return self._encode(method, resp, keep_alive, default_headers) + (resp,)
 
-    def _encode_query(self, method: str, v: Version, etag: str, volatile: bool, val: dict, body: bytes,
-                      ctype: str, keep_alive: bool, default_headers) -> tuple[bytes, bool]:
+    def _answer_query(self, method: str, v: Version, key: str, volatile: bool, rows: int, truncated: bool,
+                      elapsed: float, body: bytes, ctype: str, keep_alive: bool, default_headers,
+                      fast) -> tuple[bytes, bool, Response | None]:
+        """The 200 of :meth:`_sparql_fast`: its bytes, and the response kept in the cache
+        (under ``key`` and ``fast``), if it is on, or logged."""
+        data, keep_alive = self._encode_query(method, v, key, volatile, rows, truncated, elapsed, body, ctype,
+                                              keep_alive, default_headers)
+        resp = None
+        if self.cache.max_bytes > 0 and not volatile:
+            val = {"rows": rows, "truncated": truncated, "elapsed": elapsed}
+            resp = Response(200, body, ctype, self._query_headers(v, "W/\"" + key[:32] + "\"", volatile, val))
+            self.cache.put(key, resp)
+            self.cache.put(fast, resp)
+        elif self.cfg.log_requests:
+            resp = Response(200, body, ctype)
+        return data, keep_alive, resp
+
+    def _encode_query(self, method: str, v: Version, key: str, volatile: bool, rows: int, truncated: bool,
+                      elapsed: float, body: bytes, ctype: str, keep_alive: bool,
+                      default_headers) -> tuple[bytes, bool]:
         """``_encode(method, Response(200, body, ctype, _query_headers(v, etag, volatile, val)),
-        ...)``, the same bytes, with the lines that depend on the version and media type
-        only written once."""
+        ...)`` with the ETag made of ``key`` -- the same bytes, with the lines that depend
+        on the version and media type only written once."""
         fixed = self._query_lines.get((v.id, ctype, volatile))
         if fixed is None:
             # Content-Type and the version before the ETag; Cache-Control and Vary after it
@@ -574,19 +620,21 @@ class App:
             if len(self._query_lines) > 64:
                 self._query_lines.clear()
             self._query_lines[(v.id, ctype, volatile)] = fixed
-        out = [STATUS_LINE[200]]
-        for name, value in default_headers:      # Date
-            out += (name, b": ", value, b"\r\n")
-        out.append(fixed[0])
-        if not volatile:
-            out.append(b"etag: %s\r\n" % etag.encode("latin-1"))
-        out.append(fixed[1])
-        out.append(b"x-llmkg-rows: %d\r\nx-llmkg-max-rows: %s\r\nx-llmkg-elapsed-ms: %s\r\n"
-                   % (val.get("rows", 0), self._max_rows_text.encode(),
-                      ("%.1f" % (val.get("elapsed", 0) * 1000)).encode()))
-        if val.get("truncated"):
+        out = [STATUS_LINE[200], self._default_lines(default_headers), fixed[0],
+               b"" if volatile else b'etag: W/"%s"\r\n' % key[:32].encode("ascii"), fixed[1],
+               b"x-llmkg-rows: %d\r\nx-llmkg-max-rows: %s\r\nx-llmkg-elapsed-ms: %.1f\r\n"
+               % (rows, self._max_rows_bytes, elapsed * 1000)]
+        if truncated:
             out.append(b"x-llmkg-truncated: true\r\n")
         return self._finish(out, method, 200, body, keep_alive)
+
+    def _default_lines(self, default_headers) -> bytes:
+        """uvicorn's default header lines (``date``), as sent; uvicorn makes a new list
+        when the date changes, so the lines are written once per list."""
+        if default_headers is not self._default_src:
+            self._default_src = default_headers
+            self._default_bytes = b"".join(b"%s: %s\r\n" % nv for nv in default_headers)
+        return self._default_bytes
 
     def _header_line(self, h: tuple[str, str]) -> bytes:
         """``name: value`` and the line break, as sent (the name in lower case); checked."""
@@ -621,9 +669,7 @@ class App:
     def _encode(self, method: str, resp: Response, keep_alive: bool,
                 default_headers: list[tuple[bytes, bytes]]) -> tuple[bytes, bool]:
         """The bytes uvicorn would write for ``resp`` (see :meth:`_send`), in one piece."""
-        out = [STATUS_LINE[resp.status]]
-        for name, value in default_headers:      # Date
-            out += (name, b": ", value, b"\r\n")
+        out = [STATUS_LINE[resp.status], self._default_lines(default_headers)]
         out += [self._header_line(h) for h in resp.headers]
         return self._finish(out, method, resp.status, resp.body, keep_alive)
 
@@ -763,7 +809,7 @@ class App:
         watchdog answers 503 and the process exits (:meth:`_on_timeout`)."""
         timeout = self.cfg.timeout if timeout is None else timeout
         ctx = _REQUEST.get()
-        ans = self.runner.run(lambda: jobs.handle(job), timeout, (ctx, timeout))
+        ans = self.runner.run(jobs.handle, timeout, (ctx, timeout), job)
         if not ans.get("ok"):
             if ans.get("trace"):
                 log.error("job error: %s\n%s", ans.get("error"), ans.get("trace"))

@@ -12,10 +12,11 @@ TOKEN_ENV = "LLMKG_UPDATE_TOKEN"
 
 
 def default_workers() -> int:
-    """HTTP worker processes (each runs its queries itself): one more than the cores, so
-    that a worker busy with a long query leaves every core to the others; at least 2, at
-    most 8."""
-    return max(2, min(8, (os.cpu_count() or 1) + 1))
+    """HTTP worker processes (each runs its queries itself): one per core, at least 2 (so
+    that one busy with a long query leaves another to answer), at most 8. A worker more
+    than the cores only shares them: measured on 2 cores, an uncached lookup costs 5 %
+    more CPU with 3 workers than with 2 (docs/architecture-web.md)."""
+    return max(2, min(8, os.cpu_count() or 1))
 
 
 @dataclass

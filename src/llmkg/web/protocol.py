@@ -98,15 +98,14 @@ class HttpProtocol(HttpToolsProtocol):
         super().data_received(data)
 
     def _sync_complete(self) -> None:
-        """uvicorn's ``on_response_complete`` for an answer written in the callback, with its
-        keep-alive timeout kept by one timer per idle spell rather than one per answer: the
-        timer, when it fires, closes the connection only if it has been idle for the whole
-        timeout since the last answer, and otherwise waits for the rest."""
-        self.server_state.total_requests += 1
-        if self.transport.transport.is_closing():
-            return
-        self._unset_keepalive_if_required()
-        self.flow.resume_reading()
+        """uvicorn's ``on_response_complete`` for an answer written in the callback on a
+        connection that stays open, with its keep-alive timeout kept by one timer per idle
+        spell rather than one per answer: the timer, when it fires, closes the connection
+        only if it has been idle for the whole timeout since the last answer, and otherwise
+        waits for the rest."""
+        # (the keep-alive timer of an earlier ASGI answer was cancelled when this request came)
+        if self.flow.read_paused:
+            self.flow.resume_reading()
         if self.pipeline:
             cycle, app = self.pipeline.pop()
             self._start_asgi_task(cycle, app)
@@ -169,12 +168,14 @@ class HttpProtocol(HttpToolsProtocol):
         data, keep_alive = self._handle_sync(self, method, path, raw_path, parsed.query or b"", self.headers,
                                              keep_alive, self.server_state.default_headers)
         transport = self.transport.transport     # the answer is whole: no need to hold it
+        self.server_state.total_requests += 1
         if transport.is_closing():                # the client left while its query ran
             return
         transport.write(data)
-        if not keep_alive:
+        if keep_alive:
+            self._sync_complete()
+        else:
             transport.close()
-        self._sync_complete()
 
     def socket_fd(self) -> int | None:
         """The connection's file descriptor (for :mod:`.runner`'s last answers)."""

@@ -37,21 +37,24 @@ class Runner:
         self._tick = 0.1
         self.on_timeout = on_timeout
         self.jobs = 0
+        self._timeout: float | None = None   # the last time limit the watchdog was set for
 
     def _ensure_watchdog(self, timeout: float) -> None:
+        self._timeout = timeout
         self._tick = min(self._tick, max(0.005, timeout / 40))
         if self._thread is None:
             self._thread = threading.Thread(target=self._watch, name="llmkg-watchdog", daemon=True)
             self._thread.start()
 
-    def run(self, fn, timeout: float, context=None):
-        """``fn()`` in this thread; if it runs longer than ``timeout`` seconds the process
-        answers 503 and exits (the call never returns)."""
-        self._ensure_watchdog(timeout)
+    def run(self, fn, timeout: float, context=None, *args):
+        """``fn(*args)`` in this thread; if it runs longer than ``timeout`` seconds the
+        process answers 503 and exits (the call never returns)."""
+        if timeout != self._timeout:
+            self._ensure_watchdog(timeout)
         self.jobs += 1
         self._job = (time.monotonic() + timeout, context)
         try:
-            return fn()
+            return fn(*args)
         finally:
             with self._lock:        # the watchdog may hold it while it answers 503
                 self._job = None

@@ -8,7 +8,7 @@ the keywords: the endpoint scans every query it receives.
 
 import re
 
-from ..sparqlscan import (QUERY_FORMS, UPDATE_KEYWORDS, VOLATILE, Scan, Tok, add_using,
+from ..sparqlscan import (PLAIN, QUERY_FORMS, UPDATE_KEYWORDS, VOLATILE, Scan, Tok, add_using,
                           has_dataset, query_form, significant, strip_services, tokens)
 from ..sparqlscan import scan as _scan
 
@@ -22,8 +22,7 @@ except ImportError:  # pragma: no cover - sparqlscan changed: no shortcut
 def scan(text: str) -> Scan:
     """What the endpoint needs to know about a query or update (see :class:`Scan`)."""
     if _RARE_RE is not None and _RARE_RE.search(text.upper()) is None:   # the test of sparqlscan.scan, in one search
-        return Scan(form=query_form(text), is_update=False, has_dataset=False, volatile=False,
-                    services=[], service_spans=[], has_using=False, where_positions=[])
+        return PLAIN[query_form(text)]
     return _scan(text)
 
 
