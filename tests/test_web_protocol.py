@@ -647,14 +647,24 @@ def test_idle_keep_alive_connections_close_after_the_timeout(store):
 
 
 def test_a_failing_native_query_is_a_500_not_a_dropped_connection(tmp_path, monkeypatch):
-    """jobs.native answers as jobs.handle does when something unexpected fails."""
-    from llmkg.web import jobs
+    """The fast path answers as jobs.handle does when something unexpected fails in the
+    query: a 500 with the error, and the connection kept."""
+    from llmkg import queries
+    from llmkg.web import app as A
 
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(jobs.queries, "native_select", boom)
-    monkeypatch.setattr(jobs, "open_db", lambda path: object())
-    ans = jobs.native(str(tmp_path), "SELECT * {}", "json", {}, 10)
-    assert ans["ok"] is False and ans["status"] == 500 and ans["error"] == "RuntimeError: disk on fire"
-    assert "disk on fire" in ans["trace"]
+    load_trig_store(tmp_path / "store", FIXTURE.read_bytes())
+    app = A.App(A.ServerConfig(store=tmp_path / "store", cache_bytes=0))
+    monkeypatch.setattr(queries, "native_select", boom)
+
+    class Proto:
+        client, server, scheme = ("127.0.0.1", 1), ("127.0.0.1", 2), "http"
+
+    data, keep_alive = app.handle_sync(Proto(), "GET", "/sparql", b"/sparql",
+                                       b"query=" + quote("SELECT * WHERE { ?s ?p ?o }").encode(),
+                                       [(b"host", b"127.0.0.1:2"), (b"accept", b"application/sparql-results+json")],
+                                       True, [(b"date", b"Mon, 23 Nov 2026 08:00:00 GMT")])
+    assert data.startswith(b"HTTP/1.1 500 ") and keep_alive is True
+    assert b"RuntimeError: disk on fire" in data

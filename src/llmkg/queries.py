@@ -59,7 +59,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, NamedTuple, Sequence
 
 from pyoxigraph import (BlankNode, DefaultGraph, Literal, NamedNode, QueryBoolean, QueryResultsFormat,
                         QuerySolutions, QueryTriples, RdfFormat, Triple, Variable)
@@ -650,8 +650,8 @@ def query_kwargs(sparql: str, substitutions, default_graph, named_graphs,
     """The keyword arguments of ``Store.query`` for :func:`execute`: the dataset rule, the
     substitutions, the predefined prefixes and the base IRI."""
     kwargs: dict[str, Any] = {}
-    dg = _graph_list(default_graph)
-    ng = _graph_list(named_graphs)
+    dg = None if default_graph is None else _graph_list(default_graph)
+    ng = None if named_graphs is None else _graph_list(named_graphs)
     if dg is not None:
         kwargs["default_graph"] = dg          # the caller's dataset wins over FROM
         if ng is not None:
@@ -758,8 +758,7 @@ def execute(store, sparql: str, substitutions: Mapping[Variable, Term] | None = 
     return result
 
 
-@dataclass
-class Serialized:
+class Serialized(NamedTuple):
     """A result already serialized (:func:`execute_serialized`): the body and what a caller
     reports about it (rows or triples, truncation, time)."""
 

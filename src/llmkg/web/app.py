@@ -322,9 +322,11 @@ class App:
             if p and p != "/" and p not in (m for m, _ in self.mounts):
                 self.mounts.append((p, ns))
         self._negotiated: dict = {}     # (Accept, query form) -> format
+        self._fast_formats: dict = {}   # (Accept as sent, query form) -> format (_sparql_fast)
+        self._endpoints: dict = {}      # Host as sent -> this endpoint's URL (_sparql_fast)
         self._encoded: dict = {}        # (name, value) -> the header as bytes
         self._wire: dict = {}           # (name, value) -> b"name: value\r\n"
-        self._query_lines: dict = {}    # (version, media type, volatile) -> header lines (_encode_query)
+        self._query_lines: dict = {}    # (version, media type, volatile, truncated) -> head template
         self._cors_lines = (b"access-control-allow-origin: *\r\n"
                             b"access-control-expose-headers: " + EXPOSE.encode() + b"\r\n")
         self._max_rows_text = str(cfg.max_rows)
@@ -453,7 +455,7 @@ class App:
         the same routing and handlers as :meth:`__call__`, whose coroutines never wait for
         anything on a GET (the jobs run in this thread), driven to their end here. Returns
         the whole HTTP answer and whether the connection stays open."""
-        t0 = time.perf_counter()
+        t0 = time.perf_counter() if self.cfg.log_requests else 0.0
         if raw_path == b"/sparql" and query_string[:6] == b"query=":
             fast = self._sparql_fast(proto, method, path, raw_path, query_string, headers, keep_alive,
                                      default_headers)
@@ -513,11 +515,11 @@ class App:
             if k == b"accept":
                 if accept is not None:
                     return None
-                accept = val.decode("latin-1")
+                accept = val
             elif k == b"host":
                 if host is not None:
                     return None
-                host = val.decode("latin-1")
+                host = val
             elif k == b"if-none-match":
                 return None
         try:
@@ -539,22 +541,28 @@ class App:
         form = sc.form
         if sc.is_update or sc.services or form is None:
             return None
-        fmt = self._negotiate(accept, form, None)
+        fmt = self._fast_formats.get((accept, form))
+        if fmt is None:
+            fmt = self._negotiate(None if accept is None else accept.decode("latin-1"), form, None)
+            if len(self._fast_formats) < 512:
+                self._fast_formats[(accept, form)] = fmt
         if fmt == "html":
             return None
-        if self.cfg.public_url:
-            endpoint = self._public_endpoint
-        elif host:
-            endpoint = f"{proto.scheme}://{host}/sparql"
-        else:
-            return None
+        endpoint = self._public_endpoint
+        if endpoint is None:
+            if not host:
+                return None
+            endpoint = self._endpoints.get(host)
+            if endpoint is None:
+                endpoint = f"{proto.scheme}://{host.decode('latin-1')}/sparql"
+                if len(self._endpoints) < 64:
+                    self._endpoints[host] = endpoint
         key = self._sparql_key(v.id, text, fmt, (), (), endpoint)
         volatile = sc.volatile
         if caching and not volatile:
             hit = cache.get(key)
             if hit is not None:
                 return self._encode(method, hit, keep_alive, default_headers) + (hit,)
-        db = self._db_path(v)
 
         def request() -> Request:   # only when an error page or the watchdog needs it
             return Request.from_parts({"server": proto.server, "client": proto.client, "scheme": proto.scheme},
@@ -567,13 +575,17 @@ class App:
             # the common case, without a job: pyoxigraph writes the answer as it evaluates
             # the query (Q.native_select); None when the job's way is needed after all
             kwargs = Q.query_kwargs(text, None, None, None, True, PREFIXES, endpoint, sc.has_dataset)
-            out = self.runner.run(jobs.native, timeout, context, db, text, fmt, kwargs, self.cfg.max_rows)
-            if out.__class__ is Q.Serialized:
-                return self._answer_query(method, v, key, volatile, out.rows, False, out.elapsed, out.body,
-                                          out.media_type, keep_alive, default_headers, fast)
-            ans = out
+            try:
+                out = self.runner.run(Q.native_select, timeout, context, jobs.open_db(self._db_path(v)), text,
+                                      fmt, kwargs, self.cfg.max_rows)
+            except Exception as exc:    # what jobs.handle makes of it
+                ans = jobs.failed(exc)
+            else:
+                if out is not None:
+                    return self._answer_query(method, v, key, volatile, out.rows, False, out.elapsed, out.body,
+                                              out.media_type, keep_alive, default_headers, fast)
         if ans is None:
-            job = {"kind": "query", "db": db, "sparql": text, "formats": [fmt],
+            job = {"kind": "query", "db": self._db_path(v), "sparql": text, "formats": [fmt],
                    "default_graph": None, "named_graphs": None, "base_iri": endpoint, "form": form,
                    "has_dataset": sc.has_dataset, "max_rows": self.cfg.max_rows, "base": self.cfg.base}
             ans = self.runner.run(jobs.handle, timeout, context, job)
@@ -594,6 +606,8 @@ class App:
         (under ``key`` and ``fast``), if it is on, or logged."""
         data, keep_alive = self._encode_query(method, v, key, volatile, rows, truncated, elapsed, body, ctype,
                                               keep_alive, default_headers)
+        if self.cache.max_bytes <= 0 and not self.cfg.log_requests:
+            return data, keep_alive, None
         resp = None
         if self.cache.max_bytes > 0 and not volatile:
             val = {"rows": rows, "truncated": truncated, "elapsed": elapsed}
@@ -608,25 +622,37 @@ class App:
                       elapsed: float, body: bytes, ctype: str, keep_alive: bool,
                       default_headers) -> tuple[bytes, bool]:
         """``_encode(method, Response(200, body, ctype, _query_headers(v, etag, volatile, val)),
-        ...)`` with the ETag made of ``key`` -- the same bytes, with the lines that depend
-        on the version and media type only written once."""
-        fixed = self._query_lines.get((v.id, ctype, volatile))
-        if fixed is None:
-            # Content-Type and the version before the ETag; Cache-Control and Vary after it
-            h = Response(200, b"", ctype, self._common_headers(v, None if volatile else "-", volatile)).headers
-            h.append(("Vary", "Accept"))
-            lines = [self._header_line(x) for x in h if x[0] != "ETag"]
-            fixed = (b"".join(lines[:2]), b"".join(lines[2:]))
-            if len(self._query_lines) > 64:
-                self._query_lines.clear()
-            self._query_lines[(v.id, ctype, volatile)] = fixed
-        out = [STATUS_LINE[200], self._default_lines(default_headers), fixed[0],
-               b"" if volatile else b'etag: W/"%s"\r\n' % key[:32].encode("ascii"), fixed[1],
-               b"x-llmkg-rows: %d\r\nx-llmkg-max-rows: %s\r\nx-llmkg-elapsed-ms: %.1f\r\n"
-               % (rows, self._max_rows_bytes, elapsed * 1000)]
-        if truncated:
-            out.append(b"x-llmkg-truncated: true\r\n")
-        return self._finish(out, method, 200, body, keep_alive)
+        ...)`` with the ETag made of ``key`` -- the same bytes, from a template of the head
+        made once per version, media type, volatility and truncation (:meth:`_query_template`)."""
+        tpl = self._query_lines.get((v.id, ctype, volatile, truncated))
+        if tpl is None:
+            tpl = self._query_template(v, ctype, volatile, truncated)
+        keep_alive = keep_alive and self._stays_open()
+        date = self._default_bytes if default_headers is self._default_src else self._default_lines(default_headers)
+        if volatile:
+            head = tpl % (date, rows, elapsed * 1000, b"" if keep_alive else b"connection: close\r\n", len(body))
+        else:
+            head = tpl % (date, key[:32].encode("ascii"), rows, elapsed * 1000,
+                          b"" if keep_alive else b"connection: close\r\n", len(body))
+        return (head if method == "HEAD" else head + body), keep_alive
+
+    def _query_template(self, v: Version, ctype: str, volatile: bool, truncated: bool) -> bytes:
+        """The head of a 200 query answer as a ``%`` template: the date lines, the ETag's
+        32 hex digits (unless volatile), the rows, the milliseconds, the ``connection``
+        line and the length -- in :meth:`_encode`'s order, with :meth:`_finish`'s ending."""
+        # Content-Type and the version before the ETag; Cache-Control and Vary after it
+        h = Response(200, b"", ctype, self._common_headers(v, None if volatile else "-", volatile)).headers
+        h.append(("Vary", "Accept"))
+        lines = [self._header_line(x).replace(b"%", b"%%") for x in h if x[0] != "ETag"]
+        tpl = (STATUS_LINE[200] + b"%s" + b"".join(lines[:2]) + (b"" if volatile else b'etag: W/"%s"\r\n')
+               + b"".join(lines[2:]) + b"x-llmkg-rows: %d\r\nx-llmkg-max-rows: "
+               + self._max_rows_bytes.replace(b"%", b"%%") + b"\r\nx-llmkg-elapsed-ms: %.1f\r\n"
+               + (b"x-llmkg-truncated: true\r\n" if truncated else b"")
+               + (self._cors_lines.replace(b"%", b"%%") if self.cfg.cors else b"") + b"%scontent-length: %d\r\n\r\n")
+        if len(self._query_lines) > 64:
+            self._query_lines.clear()
+        self._query_lines[(v.id, ctype, volatile, truncated)] = tpl
+        return tpl
 
     def _default_lines(self, default_headers) -> bytes:
         """uvicorn's default header lines (``date``), as sent; uvicorn makes a new list
@@ -648,15 +674,20 @@ class App:
                 self._wire[h] = b
         return b
 
+    def _stays_open(self) -> bool:
+        """Whether a keep-alive connection stays open after its answer: not when this worker
+        holds more connections than the least busy one plus one (see _send; one connection
+        is never one too many)."""
+        n = len(CONNECTIONS)
+        return n <= 1 or self.stats is None or not self.stats.crowded(self.slot, n)
+
     def _finish(self, out: list, method: str, status: int, body: bytes,
                 keep_alive: bool) -> tuple[bytes, bool]:
         """The end of an answer whose status line and headers are in ``out``: CORS, whether
         the connection stays open, the length and the body."""
         if self.cfg.cors:
             out.append(self._cors_lines)
-        n = len(CONNECTIONS)
-        if keep_alive and n > 1 and self.stats is not None and self.stats.crowded(self.slot, n):
-            keep_alive = False        # see _send (one connection is never one too many)
+        keep_alive = keep_alive and self._stays_open()
         if not keep_alive:
             out.append(b"connection: close\r\n")
         if status not in (204, 304):
@@ -1050,7 +1081,8 @@ class App:
     def _sparql_key(self, vid: str, text: str, fmt: str, dg, ng, endpoint: str) -> str:
         """The meaning of a protocol query's answer (its ETag and cache key): store version,
         format, dataset, base IRI, row cap and text."""
-        parts = "\0".join((vid, fmt, endpoint, self._max_rows_text, repr(list(dg)), repr(list(ng)), text))
+        parts = "\0".join((vid, fmt, endpoint, self._max_rows_text, repr(list(dg)) if dg else "[]",
+                           repr(list(ng)) if ng else "[]", text))
         return hashlib.sha256(parts.encode("utf-8", "surrogatepass")).hexdigest()
 
     def _query_headers(self, v: Version, etag: str, volatile: bool, val: dict) -> list[tuple[str, str]]:

@@ -81,17 +81,6 @@ def _serialized(out: queries.Serialized, fmt: str) -> dict:
             "bodies": {fmt: (out.body, out.media_type)}}
 
 
-def native(db: str, sparql: str, fmt: str, kwargs: dict, max_rows: int | None) -> queries.Serialized | dict | None:
-    """:func:`job_query`'s result for a SELECT in a format pyoxigraph writes itself,
-    without the job's generality: the :class:`~llmkg.queries.Serialized` answer, a failed
-    job's answer (as :func:`handle` gives it), or None when the job is needed (see
-    :func:`llmkg.queries.native_select`)."""
-    try:
-        return queries.native_select(open_db(db), sparql, fmt, kwargs, max_rows)
-    except Exception as exc:
-        return failed(exc)
-
-
 def job_canned(job) -> dict:
     store = open_db(job["db"])
     result = queries.run(store, job["query"], job.get("params") or {}, max_rows=job.get("max_rows"))

@@ -65,13 +65,13 @@ class SharedStats:
     and its open connections (written by the worker). Every field has one writer, so no
     lock is needed."""
 
-    _SLOT = struct.Struct("=qqqqq")   # pid, timeouts, crashes, started, connections
-    _CONN = struct.Struct("=q")
+    _SLOT = struct.Struct("=qqqq")   # pid, timeouts, crashes, started
 
     def __init__(self, slots: int):
         self.slots = max(1, min(slots, MAX_SLOTS))
-        self._mem = mmap.mmap(-1, self._SLOT.size * self.slots)
-        self._all = struct.Struct("=" + "qqqqq" * self.slots)   # every slot, read at once
+        self._mem = mmap.mmap(-1, (self._SLOT.size + 8) * self.slots)
+        # the open connections of each slot, after the slots: read at once by crowded()
+        self._conns = memoryview(self._mem)[self._SLOT.size * self.slots:].cast("q")
 
     def _get(self, i: int) -> list[int]:
         return list(self._SLOT.unpack_from(self._mem, i * self._SLOT.size))
@@ -81,8 +81,9 @@ class SharedStats:
 
     def started(self, i: int, pid: int) -> None:
         rec = self._get(i)
-        rec[0], rec[3], rec[4] = pid, rec[3] + 1, 0
+        rec[0], rec[3] = pid, rec[3] + 1
         self._set(i, rec)
+        self._conns[i] = 0
 
     def timed_out(self, i: int) -> None:
         rec = self._get(i)
@@ -95,7 +96,7 @@ class SharedStats:
         self._set(i, rec)
 
     def set_connections(self, i: int, n: int) -> None:
-        self._CONN.pack_into(self._mem, i * self._SLOT.size + 32, n)
+        self._conns[i] = n
 
     def crowded(self, i: int, n: int) -> bool:
         """Whether worker ``i``, with ``n`` connections, has more than one more than the
@@ -103,12 +104,12 @@ class SharedStats:
         the clients reconnect to whichever worker is free)."""
         if self.slots == 1:
             return False
-        return n > 1 + min(self._all.unpack_from(self._mem)[4::5])
+        return n > 1 + min(self._conns)
 
     def summary(self) -> dict:
         recs = [self._get(i) for i in range(self.slots)]
         return {"workers": self.slots, "pids": sorted(r[0] for r in recs if r[0]),
-                "connections": [r[4] for r in recs],
+                "connections": self._conns.tolist(),
                 "killed_on_timeout": sum(r[1] for r in recs), "crashed": sum(r[2] for r in recs),
                 "started": sum(r[3] for r in recs)}
 
