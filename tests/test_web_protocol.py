@@ -622,6 +622,33 @@ def test_crowded_worker_compares_with_the_least_busy():
     assert SharedStats(1).crowded(0, 10) is False
 
 
+def test_expect_100_continue_and_a_request_that_is_not_http(server):
+    """A POST with "Expect: 100-continue" is told to go on, then answered; bytes that are
+    not HTTP get uvicorn's 400 and the connection closed."""
+    import socket
+
+    host, port = server.url.split("//")[1].split(":")
+    body = urlencode({"query": "ASK {}"}).encode()
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: " + host.encode() + b"\r\nAccept: application/sparql-results+json"
+                     b"\r\nContent-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(body))
+        assert sock.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(body)
+        data = b""
+        while not data.endswith(b"}"):
+            chunk = sock.recv(65536)
+            assert chunk
+            data += chunk
+        assert data.startswith(b"HTTP/1.1 200 OK\r\n") and data.endswith(b'"boolean":true}')
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+        assert data.startswith(b"HTTP/1.1 400 Bad Request\r\n") and data.endswith(b"\r\n\r\nInvalid HTTP request received.")
+
+
 def test_idle_keep_alive_connections_close_after_the_timeout(store):
     """--keep-alive 1: a connection that asks again within a second stays open however long
     it lives; one idle for a second is closed by the server."""

@@ -645,10 +645,31 @@ def graph_term(g):
 _OUR_PREFIX_RE = re.compile("(" + "|".join(re.escape(p) for p in sorted(PREFIXES, key=lambda p: (-len(p), p))) + "):")
 
 
+def union_kwargs(sparql: str, base_iri: str | None) -> dict:
+    """:func:`query_kwargs` for the common case: no dataset (given or in the query), no
+    substitutions, llmkg's predefined prefixes, the union of the named graphs as the
+    default graph."""
+    kwargs: dict[str, Any] = {"use_default_graph_as_union": True}
+    # only the prefixes the text may use (Oxigraph checks every IRI it is given, per query);
+    # no prefixed name is followed by "//": when every colon is, as in a query whose IRIs
+    # are all written out, there is none to look for
+    if sparql.count(":") > sparql.count("://"):
+        used = {p: PREFIXES[p] for p in _OUR_PREFIX_RE.findall(sparql)}
+        if used:
+            kwargs["prefixes"] = used
+    if base_iri and needs_base(sparql):
+        kwargs["base_iri"] = base_iri
+    return kwargs
+
+
 def query_kwargs(sparql: str, substitutions, default_graph, named_graphs,
                   use_default_graph_as_union: bool, prefixes, base_iri, has_dataset) -> dict:
     """The keyword arguments of ``Store.query`` for :func:`execute`: the dataset rule, the
     substitutions, the predefined prefixes and the base IRI."""
+    if (default_graph is None and named_graphs is None and use_default_graph_as_union and not substitutions
+            and prefixes is PREFIXES
+            and not (_scan.has_dataset(sparql) if has_dataset is None else has_dataset)):
+        return union_kwargs(sparql, base_iri)
     kwargs: dict[str, Any] = {}
     dg = None if default_graph is None else _graph_list(default_graph)
     ng = None if named_graphs is None else _graph_list(named_graphs)
@@ -670,9 +691,7 @@ def query_kwargs(sparql: str, substitutions, default_graph, named_graphs,
         kwargs["substitutions"] = dict(substitutions)
     if prefixes:
         # only those the text may use (Oxigraph checks every IRI it is given, per query)
-        if prefixes is PREFIXES:
-            # (no prefixed name is followed by "//": when every colon is, as in a query
-            # whose IRIs are all written out, there is none to look for)
+        if prefixes is PREFIXES:   # (as in union_kwargs)
             used = ({p: PREFIXES[p] for p in _OUR_PREFIX_RE.findall(sparql)}
                     if sparql.count(":") > sparql.count("://") else None)
         else:

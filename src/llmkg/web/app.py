@@ -323,6 +323,8 @@ class App:
                 self.mounts.append((p, ns))
         self._negotiated: dict = {}     # (Accept, query form) -> format
         self._fast_formats: dict = {}   # (Accept as sent, query form) -> format (_sparql_fast)
+        self._store_of: Version | None = None     # the version whose database _store_db is
+        self._store_db = None
         self._endpoints: dict = {}      # Host as sent -> this endpoint's URL (_sparql_fast)
         self._encoded: dict = {}        # (name, value) -> the header as bytes
         self._wire: dict = {}           # (name, value) -> b"name: value\r\n"
@@ -563,27 +565,27 @@ class App:
             hit = cache.get(key)
             if hit is not None:
                 return self._encode(method, hit, keep_alive, default_headers) + (hit,)
-
-        def request() -> Request:   # only when an error page or the watchdog needs it
-            return Request.from_parts({"server": proto.server, "client": proto.client, "scheme": proto.scheme},
-                                      method, path, raw_path, query_string, headers)
-
+        # the request's parts, made a Request only when an error page or the watchdog needs one
+        parts = (method, path, raw_path, query_string, headers)
         timeout = self.cfg.timeout
-        context = ((request, None, proto), timeout)
+        context = ((parts, None, proto), timeout)
         ans = None
         if form == "SELECT" and fmt in Q.NATIVE_FORMATS:
             # the common case, without a job: pyoxigraph writes the answer as it evaluates
             # the query (Q.native_select); None when the job's way is needed after all
-            kwargs = Q.query_kwargs(text, None, None, None, True, PREFIXES, endpoint, sc.has_dataset)
+            kwargs = (Q.union_kwargs(text, endpoint) if not sc.has_dataset else
+                      Q.query_kwargs(text, None, None, None, True, PREFIXES, endpoint, True))
             try:
-                out = self.runner.run(Q.native_select, timeout, context, jobs.open_db(self._db_path(v)), text,
-                                      fmt, kwargs, self.cfg.max_rows)
+                out = self.runner.run(Q.native_select, timeout, context, self._store(v), text, fmt, kwargs,
+                                      self.cfg.max_rows)
             except Exception as exc:    # what jobs.handle makes of it
                 ans = jobs.failed(exc)
             else:
                 if out is not None:
-                    return self._answer_query(method, v, key, volatile, out.rows, False, out.elapsed, out.body,
-                                              out.media_type, keep_alive, default_headers, fast)
+                    data, keep_alive = self._encode_query(method, v, key, volatile, out.rows, False, out.elapsed,
+                                                          out.body, out.media_type, keep_alive, default_headers)
+                    return data, keep_alive, self._kept_answer(v, key, fast, volatile, out.rows, False,
+                                                               out.elapsed, out.body, out.media_type)
         if ans is None:
             job = {"kind": "query", "db": self._db_path(v), "sparql": text, "formats": [fmt],
                    "default_graph": None, "named_graphs": None, "base_iri": endpoint, "form": form,
@@ -592,31 +594,42 @@ class App:
         if ans.get("ok"):
             val = ans["value"]
             body, ctype = val["bodies"][fmt]
-            return self._answer_query(method, v, key, volatile, val["rows"], val["truncated"], val["elapsed"],
-                                      body, ctype, keep_alive, default_headers, fast)
+            data, keep_alive = self._encode_query(method, v, key, volatile, val["rows"], val["truncated"],
+                                                  val["elapsed"], body, ctype, keep_alive, default_headers)
+            return data, keep_alive, self._kept_answer(v, key, fast, volatile, val["rows"], val["truncated"],
+                                                       val["elapsed"], body, ctype)
         if ans.get("trace"):
             log.error("job error: %s\n%s", ans.get("error"), ans.get("trace"))
-        resp = self.error(request(), int(ans.get("status", 500)), ans.get("error") or "the query failed")
+        resp = self.error(self._fast_request(proto, parts), int(ans.get("status", 500)),
+                          ans.get("error") or "the query failed")
         return self._encode(method, resp, keep_alive, default_headers) + (resp,)
 
-    def _answer_query(self, method: str, v: Version, key: str, volatile: bool, rows: int, truncated: bool,
-                      elapsed: float, body: bytes, ctype: str, keep_alive: bool, default_headers,
-                      fast) -> tuple[bytes, bool, Response | None]:
-        """The 200 of :meth:`_sparql_fast`: its bytes, and the response kept in the cache
-        (under ``key`` and ``fast``), if it is on, or logged."""
-        data, keep_alive = self._encode_query(method, v, key, volatile, rows, truncated, elapsed, body, ctype,
-                                              keep_alive, default_headers)
-        if self.cache.max_bytes <= 0 and not self.cfg.log_requests:
-            return data, keep_alive, None
-        resp = None
+    @staticmethod
+    def _fast_request(proto, parts: tuple) -> Request:
+        """The Request of a GET answered by :meth:`_sparql_fast` (``parts``: method, path, raw
+        path, query string, headers), made only for an error page or the watchdog."""
+        return Request.from_parts({"server": proto.server, "client": proto.client, "scheme": proto.scheme},
+                                  *parts)
+
+    def _kept_answer(self, v: Version, key: str, fast, volatile: bool, rows: int, truncated: bool,
+                     elapsed: float, body: bytes, ctype: str) -> Response | None:
+        """A 200 of :meth:`_sparql_fast` as a Response, when one is kept: in the cache
+        (under ``key`` and ``fast``) if it is on, or for the request log."""
         if self.cache.max_bytes > 0 and not volatile:
             val = {"rows": rows, "truncated": truncated, "elapsed": elapsed}
             resp = Response(200, body, ctype, self._query_headers(v, "W/\"" + key[:32] + "\"", volatile, val))
             self.cache.put(key, resp)
             self.cache.put(fast, resp)
-        elif self.cfg.log_requests:
-            resp = Response(200, body, ctype)
-        return data, keep_alive, resp
+            return resp
+        if self.cfg.log_requests:
+            return Response(200, body, ctype)
+        return None
+
+    def _store(self, v: Version):
+        """The open database of version ``v`` (jobs.open_db, kept for the current version)."""
+        if self._store_of is not v:
+            self._store_db, self._store_of = jobs.open_db(self._db_path(v)), v
+        return self._store_db
 
     def _encode_query(self, method: str, v: Version, key: str, volatile: bool, rows: int, truncated: bool,
                       elapsed: float, body: bytes, ctype: str, keep_alive: bool,
@@ -868,8 +881,8 @@ class App:
         own_fd = None
         if ctx is not None:
             req, send, proto = ctx
-            if callable(req):   # the fast path makes its request object only when needed
-                req = req()
+            if isinstance(req, tuple):   # the fast path makes its request object only when needed
+                req = self._fast_request(proto, req)
             if proto is None:   # an ASGI request: the connection whose cycle it is
                 cycle = getattr(send, "__self__", None)
                 proto = next((c for c in CONNECTIONS if getattr(c, "cycle", None) is cycle), None)

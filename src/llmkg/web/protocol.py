@@ -95,7 +95,29 @@ class HttpProtocol(HttpToolsProtocol):
 
     def data_received(self, data) -> None:
         self._idle_since = None
-        super().data_received(data)
+        if self.timeout_keep_alive_task is not None:   # (an earlier ASGI answer's timer)
+            self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade) as exc:
+            self._parser_error(exc)
+
+    def _parser_error(self, exc: Exception) -> None:
+        """What uvicorn's ``data_received`` does when the parser stops: a 400, or an upgrade
+        (WebSocket, which this app does not serve: a warning)."""
+        if isinstance(exc, httptools.HttpParserUpgrade):
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
+            return
+        msg = "Invalid HTTP request received."
+        self.logger.warning(msg)
+        self.send_400_response(msg)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        # uvicorn's, without its Expect check: made in _make_scope, for the ASGI path only
+        self.headers.append((name.lower(), value))
 
     def _sync_complete(self) -> None:
         """uvicorn's ``on_response_complete`` for an answer written in the callback on a
@@ -130,13 +152,13 @@ class HttpProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         # uvicorn's makes the ASGI scope here; most requests never need one (see below)
         self.url = b""
-        self.expect_100_continue = False
         self.headers = []
 
     def _make_scope(self) -> None:
-        url, headers, expect = self.url, self.headers, self.expect_100_continue
+        url, headers = self.url, self.headers
         HttpToolsProtocol.on_message_begin(self)
-        self.url, self.headers, self.expect_100_continue = url, headers, expect
+        self.url, self.headers = url, headers
+        self.expect_100_continue = any(n == b"expect" and v.lower() == b"100-continue" for n, v in headers)
         self.scope["headers"] = headers
 
     def on_headers_complete(self) -> None:
