@@ -328,7 +328,7 @@ class App:
         self._endpoints: dict = {}      # Host as sent -> this endpoint's URL (_sparql_fast)
         self._encoded: dict = {}        # (name, value) -> the header as bytes
         self._wire: dict = {}           # (name, value) -> b"name: value\r\n"
-        self._query_lines: dict = {}    # (version, media type, volatile, truncated) -> head template
+        self._query_heads: dict = {}    # (version, media type, volatile, truncated) -> head template
         self._cors_lines = (b"access-control-allow-origin: *\r\n"
                             b"access-control-expose-headers: " + EXPOSE.encode() + b"\r\n")
         self._max_rows_text = str(cfg.max_rows)
@@ -637,7 +637,7 @@ class App:
         """``_encode(method, Response(200, body, ctype, _query_headers(v, etag, volatile, val)),
         ...)`` with the ETag made of ``key`` -- the same bytes, from a template of the head
         made once per version, media type, volatility and truncation (:meth:`_query_template`)."""
-        tpl = self._query_lines.get((v.id, ctype, volatile, truncated))
+        tpl = self._query_heads.get((v.id, ctype, volatile, truncated))
         if tpl is None:
             tpl = self._query_template(v, ctype, volatile, truncated)
         keep_alive = keep_alive and self._stays_open()
@@ -662,9 +662,9 @@ class App:
                + self._max_rows_bytes.replace(b"%", b"%%") + b"\r\nx-llmkg-elapsed-ms: %.1f\r\n"
                + (b"x-llmkg-truncated: true\r\n" if truncated else b"")
                + (self._cors_lines.replace(b"%", b"%%") if self.cfg.cors else b"") + b"%scontent-length: %d\r\n\r\n")
-        if len(self._query_lines) > 64:
-            self._query_lines.clear()
-        self._query_lines[(v.id, ctype, volatile, truncated)] = tpl
+        if len(self._query_heads) > 64:
+            self._query_heads.clear()
+        self._query_heads[(v.id, ctype, volatile, truncated)] = tpl
         return tpl
 
     def _default_lines(self, default_headers) -> bytes:
