@@ -134,6 +134,19 @@ def test_query_form_ignores_comments_strings_and_prefixes():
     assert Q.query_form("PREFIX : <http://x/>") is None
 
 
+@pytest.mark.parametrize("text", [
+    "SELECT ?p WHERE {}", "select*{}", "Select?x{}", "SELECT$x{}", "SELECT(1 AS ?x){}", "ASK{}", "ask {}",
+    "CONSTRUCT{}", "DESCRIBE<x>", "describe\t?x", "SELECT\n?x {}", "SELECTED ?x {}", "SELECT:x ?y {}",
+    "SELECT.x", "ASKS {}", "SELECT", " SELECT ?x {}", "#c\nASK {}", "INSERT DATA {}", "", "SELECT-x {}",
+    "selectéx {}", "ASK_ {}",
+])
+def test_query_form_from_the_start_is_the_tokenizers(text):
+    """A text that starts with its form is told at once; the answer is the tokenizer's."""
+    from llmkg import sparqltok
+
+    assert Q.query_form(text) == sparqltok._query_form_tokens(text), text
+
+
 # =========================================================================================
 # Binding parameters
 # =========================================================================================

@@ -50,9 +50,21 @@ def _raw_tokens(text: str, keep_blank: bool):
     return out
 
 
+# A text that starts with its form (no prologue, no comment): the keyword, then a
+# character that ends a word token (_TOKEN_RE) and may follow the keyword
+_FORM_FIRST = re.compile(r"(SELECT|ASK|CONSTRUCT|DESCRIBE)(?=[\s{*?$(<])", re.IGNORECASE)
+
+
 def query_form(text: str) -> str | None:
     """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``: the first query keyword (None:
     none, e.g. an update)."""
+    m = _FORM_FIRST.match(text)
+    if m is not None:
+        return m.group(1).upper()
+    return _query_form_tokens(text)
+
+
+def _query_form_tokens(text: str) -> str | None:
     for m in _TOKEN_RE.finditer(text):   # lazily: the form comes after the prologue
         if m.lastgroup == "word":
             up = m.group().upper()
