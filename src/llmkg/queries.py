@@ -645,18 +645,24 @@ def graph_term(g):
 _OUR_PREFIX_RE = re.compile("(" + "|".join(re.escape(p) for p in sorted(PREFIXES, key=lambda p: (-len(p), p))) + "):")
 
 
+def _prefixes_in_text(sparql: str) -> dict[str, str]:
+    """The predefined prefixes ``sparql`` may use: only those are given to Oxigraph, which
+    checks every IRI it is given, per query. (No prefixed name is followed by "//": when
+    every colon is, as in a query whose IRIs are all written out, there is none to look
+    for.)"""
+    if sparql.count(":") > sparql.count("://"):
+        return {p: PREFIXES[p] for p in _OUR_PREFIX_RE.findall(sparql)}
+    return {}
+
+
 def union_kwargs(sparql: str, base_iri: str | None) -> dict:
     """:func:`query_kwargs` for the common case: no dataset (given or in the query), no
     substitutions, llmkg's predefined prefixes, the union of the named graphs as the
     default graph."""
     kwargs: dict[str, Any] = {"use_default_graph_as_union": True}
-    # only the prefixes the text may use (Oxigraph checks every IRI it is given, per query);
-    # no prefixed name is followed by "//": when every colon is, as in a query whose IRIs
-    # are all written out, there is none to look for
-    if sparql.count(":") > sparql.count("://"):
-        used = {p: PREFIXES[p] for p in _OUR_PREFIX_RE.findall(sparql)}
-        if used:
-            kwargs["prefixes"] = used
+    used = _prefixes_in_text(sparql)
+    if used:
+        kwargs["prefixes"] = used
     if base_iri and needs_base(sparql):
         kwargs["base_iri"] = base_iri
     return kwargs
@@ -691,9 +697,8 @@ def query_kwargs(sparql: str, substitutions, default_graph, named_graphs,
         kwargs["substitutions"] = dict(substitutions)
     if prefixes:
         # only those the text may use (Oxigraph checks every IRI it is given, per query)
-        if prefixes is PREFIXES:   # (as in union_kwargs)
-            used = ({p: PREFIXES[p] for p in _OUR_PREFIX_RE.findall(sparql)}
-                    if sparql.count(":") > sparql.count("://") else None)
+        if prefixes is PREFIXES:
+            used = _prefixes_in_text(sparql)
         else:
             used = {p: ns for p, ns in prefixes.items() if p + ":" in sparql}
         if used:
@@ -796,6 +801,7 @@ NATIVE_FORMATS = {"json": QueryResultsFormat.JSON, "xml": QueryResultsFormat.XML
 NATIVE_MAX_BYTES = 32 << 20
 # an empty solution (or "{}" in a string), or a string that ends with "{"
 _JSON_UNSURE = re.compile(rb'\{(?:\}|"[,}\]:])')
+_BINDINGS = b'"bindings":['    # its first occurrence is the key (no string holds an unescaped '"')
 
 
 class _TooBig(Exception):
@@ -830,10 +836,11 @@ def _count_rows(body: bytes, fmt: str) -> int:
         # '"' is always escaped): its closing quote then follows, and then ',', '}', ']' or
         # ':', which no variable name starts with. So, unless there is an empty solution
         # or such a string, the solutions are the ',{"' and the first one.
-        start = body.find(b'"bindings":[')
+        start = body.find(_BINDINGS)
         if start < 0 or _JSON_UNSURE.search(body) is not None:
             return len(json.loads(body)["results"]["bindings"])
-        return body.count(b',{"') + (body[start + 12:start + 14] == b'{"')
+        start += len(_BINDINGS)
+        return body.count(b',{"') + (body[start:start + 2] == b'{"')
     if fmt == "xml":
         return body.count(b"<result>")   # "<" is always escaped in text and attributes
     if fmt == "tsv":

@@ -85,20 +85,20 @@ _KEYWORDS = frozenset(("PREFIX", "BASE", "FROM", "USING", "WITH", "DELETE", "INS
 
 # Words whose absence (even as parts of other words) lets scan() skip the tokenizing
 _RARE = ("SERVICE", "FROM", "USING", "WITH", "NOW", "RAND", "UUID", "BNODE") + UPDATE_KEYWORDS
+_RARE_RE = re.compile("|".join(map(re.escape, _RARE)))   # all of them, in one search
 
 
 # The scan of a text without any rare keyword, one per query form: shared (nothing changes
 # a Scan), so their lists are empty tuples.
-PLAIN = {form: Scan(form=form, is_update=False, has_dataset=False, volatile=False, services=(),
+_PLAIN = {form: Scan(form=form, is_update=False, has_dataset=False, volatile=False, services=(),
                     service_spans=(), has_using=False, where_positions=())
          for form in QUERY_FORMS + (None,)}
 
 
 def scan(text: str) -> Scan:
-    up_text = text.upper()
-    if not any(k in up_text for k in _RARE):
+    if _RARE_RE.search(text.upper()) is None:
         # no dataset, SERVICE, volatile function or update keyword anywhere: only the form
-        return PLAIN[query_form(text)]
+        return _PLAIN[query_form(text)]
     toks = _raw_tokens(text, False)   # (kind, value, start)
     prefixes: dict[str, str] | None = None  # llmkg predefines its prefixes; the query's win
     base: str | None = None

@@ -22,6 +22,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
+import mmap
 import os
 import secrets
 import shutil
@@ -216,8 +217,6 @@ def open_generation(store_dir: str | os.PathLike):
     version it opened, without a system call (a server checks on every request). A link
     changed by other means does not change them: readers look at the link itself from
     time to time too."""
-    import mmap
-
     try:
         fd = os.open(Path(store_dir) / "generation", os.O_RDONLY)
     except OSError:

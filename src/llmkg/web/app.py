@@ -321,11 +321,9 @@ class App:
             p = urlsplit(ns).path
             if p and p != "/" and p not in (m for m, _ in self.mounts):
                 self.mounts.append((p, ns))
-        self._negotiated: dict = {}     # (Accept, query form) -> format
-        self._fast_formats: dict = {}   # (Accept as sent, query form) -> format (_sparql_fast)
+        self._negotiated: dict = {}     # (Accept, as str or as sent, query form) -> format
         self._store_of: Version | None = None     # the version whose database _store_db is
         self._store_db = None
-        self._endpoints: dict = {}      # Host as sent -> this endpoint's URL (_sparql_fast)
         self._encoded: dict = {}        # (name, value) -> the header as bytes
         self._wire: dict = {}           # (name, value) -> b"name: value\r\n"
         self._query_heads: dict = {}    # (version, media type, volatile, truncated) -> head template
@@ -357,41 +355,41 @@ class App:
         has changed since, and at least every :data:`RELINK_SECONDS` (a link changed by
         hand); a store without the counter has its link read on every request."""
         gen = self._generation
+        seen = None
         if gen is not None:
             seen = gen[:8]
             if seen == self._gen_seen and time.monotonic() < self._relink_at:
                 return self.version      # (a version is set whenever _gen_seen is)
-        else:
-            seen = None
-            if time.monotonic() >= self._relink_at:      # made by a build since?
-                self._generation = open_generation(self.cfg.store)
-                self._relink_at = time.monotonic() + RELINK_SECONDS
+        elif time.monotonic() >= self._relink_at:      # made by a build since?
+            self._generation = open_generation(self.cfg.store)
+            self._relink_at = time.monotonic() + RELINK_SECONDS
         try:
             target = os.readlink(self._link_path)
         except OSError:
             target = None
-        if target is not None and target == self._link and seen is not None:
-            self._gen_seen = seen
-            self._relink_at = time.monotonic() + RELINK_SECONDS
-        elif target is not None and target != self._link:
+        if target is not None and target != self._link:
             try:
                 v = current_version(self.cfg.store)
                 if not v.db.is_dir():
                     raise StoreError(f"the version {v.id} has no database")
-                old = self.version
-                self.version, self._link, self._version_error = v, target, None
-                if seen is not None:
-                    self._gen_seen = seen
-                    self._relink_at = time.monotonic() + RELINK_SECONDS
-                    if old is not None:   # the counter's file may be another by now (a new store)
-                        self._generation, self._gen_seen = open_generation(self.cfg.store), None
-                self.cache.clear()
-                if old is not None:
-                    self.swaps += 1
-                    log.warning("store swapped: now serving %s (was %s)", v.id, old.id)
             except LlmkgError as exc:
                 self._version_error = str(exc)
                 log.warning("store: %s; still serving %s", exc, self.version.id if self.version else "nothing")
+                return self._serving()
+            old = self.version
+            self.version, self._link, self._version_error = v, target, None
+            self.cache.clear()
+            if old is not None:
+                self.swaps += 1
+                log.warning("store swapped: now serving %s (was %s)", v.id, old.id)
+                # the counter's file may be another by now (a new store): seen anew next time
+                self._generation, seen = open_generation(self.cfg.store), None
+        if target is not None and seen is not None:
+            self._gen_seen, self._relink_at = seen, time.monotonic() + RELINK_SECONDS
+        return self._serving()
+
+    def _serving(self) -> Version:
+        """The version being served; 503 when there is none."""
         if self.version is None:
             raise HTTPError(503, self._version_error or
                             f"no graph has been built in {self.cfg.store} yet (run 'llmkg build')")
@@ -543,22 +541,14 @@ class App:
         form = sc.form
         if sc.is_update or sc.services or form is None:
             return None
-        fmt = self._fast_formats.get((accept, form))
-        if fmt is None:
-            fmt = self._negotiate(None if accept is None else accept.decode("latin-1"), form, None)
-            if len(self._fast_formats) < 512:
-                self._fast_formats[(accept, form)] = fmt
+        fmt = self._negotiate(accept, form, None)
         if fmt == "html":
             return None
         endpoint = self._public_endpoint
         if endpoint is None:
             if not host:
                 return None
-            endpoint = self._endpoints.get(host)
-            if endpoint is None:
-                endpoint = f"{proto.scheme}://{host.decode('latin-1')}/sparql"
-                if len(self._endpoints) < 64:
-                    self._endpoints[host] = endpoint
+            endpoint = f"{proto.scheme}://{host.decode('latin-1')}/sparql"
         key = self._sparql_key(v.id, text, fmt, (), (), endpoint)
         volatile = sc.volatile
         if caching and not volatile:
@@ -641,7 +631,7 @@ class App:
         if tpl is None:
             tpl = self._query_template(v, ctype, volatile, truncated)
         keep_alive = keep_alive and self._stays_open()
-        date = self._default_bytes if default_headers is self._default_src else self._default_lines(default_headers)
+        date = self._default_lines(default_headers)
         if volatile:
             head = tpl % (date, rows, elapsed * 1000, b"" if keep_alive else b"connection: close\r\n", len(body))
         else:
@@ -1070,8 +1060,9 @@ class App:
                 self.cache.put(fast, resp)
         return resp
 
-    def _negotiate(self, accept: str | None, form: str | None, fparam: str | None) -> str:
-        """The format of a protocol query's answer: ``format=``, else ``Accept``."""
+    def _negotiate(self, accept: str | bytes | None, form: str | None, fparam: str | None) -> str:
+        """The format of a protocol query's answer: ``format=``, else ``Accept`` (a header's
+        value, or its bytes as sent)."""
         is_graph = form in ("CONSTRUCT", "DESCRIBE")
         fmt = N.format_param(fparam) if fparam else None
         if fmt is not None and fmt not in (N.GRAPH_FORMATS if is_graph else N.RESULT_FORMATS) + ("html",):
@@ -1079,16 +1070,17 @@ class App:
         if fmt is None:   # no format= (or one that does not fit, as SPARQLWrapper may send): Accept
             fmt = self._negotiated.get((accept, form), False)
             if fmt is False:
-                html_ok = accept is not None and "text/html" in accept
-                fmt = N.choose(accept, N.offers_for(form, html=html_ok))
+                text = accept.decode("latin-1") if isinstance(accept, bytes) else accept
+                html_ok = text is not None and "text/html" in text
+                fmt = N.choose(text, N.offers_for(form, html=html_ok))
+                if fmt is None:
+                    # Nothing acceptable: send the closest format rather than a 406 (RFC 9110
+                    # allows either). Clients such as roqet ask for SPARQL XML results whatever
+                    # the query form, and read RDF/XML for a CONSTRUCT.
+                    xml = "xml" in (text or "")
+                    fmt = ("rdfxml" if xml else "turtle") if is_graph else ("xml" if xml else "json")
                 if len(self._negotiated) < 512:
                     self._negotiated[(accept, form)] = fmt
-            if fmt is None:
-                # Nothing acceptable: send the closest format rather than a 406 (RFC 9110
-                # allows either). Clients such as roqet ask for SPARQL XML results whatever
-                # the query form, and read RDF/XML for a CONSTRUCT.
-                xml = "xml" in (accept or "")
-                fmt = ("rdfxml" if xml else "turtle") if is_graph else ("xml" if xml else "json")
         return fmt
 
     def _sparql_key(self, vid: str, text: str, fmt: str, dg, ng, endpoint: str) -> str:
