@@ -73,7 +73,7 @@ def test_every_canned_query_in_every_format(name, real_store_dir, capsysbinary):
     ["open-models-over", "-p", "min_params", "1M", "-f", "json"],
     ["open-models-over", "-p", "min_params", "1.5B"],
     ["open-models-over", "-p", "min_params", "1,000,000"],
-    ["open-models-over", "-p", "min_params", "99999999999999999999999999999T"],
+    ["open-models-over", "-p", "min_params", "9000000T"],
     ["open-models-over", "-p", "min_params", ""],
     ["open-models-over", "--param", "min_params", " 5k "],
     ["models-trained-on", "-p", "corpus", "wikipedia", "-f", "table"],
@@ -343,8 +343,8 @@ def test_name_characters_of_the_tokenizer():
     replaced = {
         r"[A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]": r"[^\x00-\x2F\x3A-\x40\x5B-\x5E\x60\x7B-\xB6\xB8-\xBF\U000F0000-\U0010FFFF]",
         r"[A-Za-z0-9_\u00C0-\U000EFFFF]": r"[^\x00-\x2F\x3A-\x40\x5B-\x5E\x60\x7B-\xBF\U000F0000-\U0010FFFF]",
-        r"[A-Za-z0-9_\-.:%\\\u00B7\u00C0-\U000EFFFF]":
-            r"[^\x00-\x24\x26-\x2C\x2F\x3B-\x40\x5B\x5D-\x5E\x60\x7B-\xB6\xB8-\xBF\U000F0000-\U0010FFFF]",
+        r"[A-Za-z0-9_\-.:%\u00B7\u00C0-\U000EFFFF]":
+            r"[^\x00-\x24\x26-\x2C\x2F\x3B-\x40\x5B-\x5E\x60\x7B-\xB6\xB8-\xBF\U000F0000-\U0010FFFF]",
     }
     for old, new in replaced.items():
         assert new in pattern

@@ -370,6 +370,9 @@ def import_orkg_csv_cmd(file, data, source_id, update, dry_run):
 @click.option("--allow-updates-with-token", "token", metavar="TOKEN", envvar="LLMKG_UPDATE_TOKEN",
               help="Accept SPARQL Update from clients sending 'Authorization: Bearer TOKEN' "
                    "[env LLMKG_UPDATE_TOKEN; default: read-only].")
+@click.option("--allow-load", is_flag=True,
+              help="Let token holders LOAD <url> from the network (the workers then run without "
+                   "their network barrier; SERVICE to other hosts stays refused).")
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
               help="Worker processes, each serving HTTP and running its queries [default: one per core, at least 2].")
 @click.option("--public-url", metavar="URL",
@@ -381,14 +384,16 @@ def import_orkg_csv_cmd(file, data, source_id, update, dry_run):
 @click.option("--keep-alive", default=5.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               metavar="S", help="Seconds an idle keep-alive connection stays open.")
 @click.option("--log-requests", is_flag=True, help="Log one line per request on stderr.")
-def serve_cmd(store, base, queries_dir, host, port, cors, timeout, max_rows, token, workers, public_url,
-              max_request_bytes, cache_mb, keep_alive, log_requests):
+def serve_cmd(store, base, queries_dir, host, port, cors, timeout, max_rows, token, allow_load, workers,
+              public_url, max_request_bytes, cache_mb, keep_alive, log_requests):
     """Serve the store: SPARQL 1.1 endpoint (/sparql), canned queries (/queries), entity
     pages (/resource/...), the ontology (/ontology) and a web page for researchers (/)."""
     from .store import current_version
     from .web import ServerConfig, serve
     from .web.config import default_workers
 
+    if allow_load and not token:
+        raise click.UsageError("--allow-load needs --allow-updates-with-token (LOAD is an update)")
     paths = _paths(store=store, base=base)
     try:
         v = current_version(paths.store)
@@ -397,7 +402,7 @@ def serve_cmd(store, base, queries_dir, host, port, cors, timeout, max_rows, tok
         click.echo(f"llmkg serve: warning: {exc}", err=True)
     cfg = ServerConfig(store=paths.store, queries=_queries_dir(queries_dir), ontology_file=paths.ontology,
                        base=paths.base, host=host, port=port, cors=cors, timeout=timeout,
-                       max_rows=max_rows, update_token=token or None,
+                       max_rows=max_rows, update_token=token or None, allow_load=allow_load,
                        workers=workers or default_workers(), max_request_bytes=max_request_bytes,
                        public_url=public_url, cache_bytes=cache_mb << 20, keep_alive=keep_alive,
                        log_requests=log_requests)

@@ -79,6 +79,8 @@ def param_value(param, raw):
         if not m:
             raise GiveUp
         sign, digits, suffix = m.groups()
+        if len(digits) > 18:   # large or out of range: llmkg.queries says which
+            raise GiveUp
         mult = {"k": 10**3, "m": 10**6, "b": 10**9, "g": 10**9, "t": 10**12}.get(suffix.lower(), 1)
         n = None
         if digits.isascii() and digits.isdigit():
@@ -92,6 +94,8 @@ def param_value(param, raw):
             if d != d.to_integral_value():
                 raise GiveUp
             n = int(d)
+        if n > 2 ** 63 - 1:   # out of range: llmkg.queries says so
+            raise GiveUp
         return Literal(f"{'-' if sign == '-' else ''}{n}", datatype=NamedNode(_XSD + "integer"))
     if t == "decimal":
         from decimal import Decimal

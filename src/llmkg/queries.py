@@ -387,6 +387,10 @@ _INT_RE = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)\s*([kKmMbBgGtT]?)$")
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
+# Oxigraph's xsd:integer is a signed 64-bit integer
+_INT_LIMIT = 2 ** 63 - 1
+
+
 def parse_param_value(param: Param, raw: str) -> Term:
     """The typed RDF term for ``raw`` (a string from the command line or a web form).
 
@@ -404,7 +408,8 @@ def parse_param_value(param: Param, raw: str) -> Term:
     t = param.type
 
     def bad(expected: str) -> QueryError:
-        return QueryError(f"parameter {param.name!r} must be {expected}, not {raw!r}")
+        shown = raw if len(raw) <= 80 else raw[:60] + f"... ({len(raw)} characters)"
+        return QueryError(f"parameter {param.name!r} must be {expected}, not {shown!r}")
 
     if t == "string":
         return Literal(raw)
@@ -421,9 +426,13 @@ def parse_param_value(param: Param, raw: str) -> Term:
         if not m:
             raise bad("an integer (digits, optionally with a k/M/B/T suffix: 100B)")
         sign, digits, suffix = m.groups()
+        if len(digits) > 24:   # far beyond what the store's integers hold (64 bits)
+            raise bad(f"an integer of at most {_INT_LIMIT} in magnitude")
         n = Decimal(digits) * _SUFFIX.get(suffix.lower(), 1) if suffix else Decimal(digits)
         if n != n.to_integral_value():
             raise bad("an integer (digits, optionally with a k/M/B/T suffix: 100B)")
+        if abs(n) > _INT_LIMIT:
+            raise bad(f"an integer of at most {_INT_LIMIT} in magnitude")
         return Literal(f"{'-' if sign == '-' else ''}{int(n)}", datatype=_XSD_INTEGER)
     if t == "decimal":
         try:

@@ -77,6 +77,8 @@ class Scan:
     service_spans: Sequence[tuple[int, int]]  # [start, end) of "SERVICE [SILENT] <iri>" in the text
     has_using: bool                  # USING / USING NAMED / WITH (updates)
     where_positions: Sequence[int]   # offsets of the WHERE of DELETE/INSERT operations
+    hidden: Sequence[tuple[int, str]] = ()  # (offset, text) of tokens Oxigraph may read as SERVICE
+    loads: bool = False              # a LOAD operation (updates)
 
 
 _KEYWORDS = frozenset(("PREFIX", "BASE", "FROM", "USING", "WITH", "DELETE", "INSERT", "WHERE", "SERVICE")
@@ -95,10 +97,54 @@ _PLAIN = {form: Scan(form=form, is_update=False, has_dataset=False, volatile=Fal
          for form in QUERY_FORMS + (None,)}
 
 
-def scan(text: str) -> Scan:
+_pname_re = None
+
+
+def _strict_pname():
+    """PNAME_LN and PNAME_NS of the SPARQL grammar, exactly (compiled on first use: the
+    full name classes take ~25 ms to compile)."""
+    global _pname_re
+    if _pname_re is None:
+        base = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF"
+                "\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD"
+                "\U00010000-\U000EFFFF")
+        chars = base + r"_\-0-9" + "\u00B7\u0300-\u036F\u203F-\u2040"
+        plx = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
+        prefix = f"(?:[{base}](?:[{chars}.]*[{chars}])?)?"
+        local = f"(?:(?:[{base}_:0-9]|{plx})(?:(?:[{chars}.:]|{plx})*(?:[{chars}:]|{plx}))?)?"
+        _pname_re = re.compile(f"({prefix}):{local}")
+    return _pname_re
+
+
+_LANGTAG_RE = re.compile(r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*")
+
+
+def _hides_service(kind: str, value: str) -> bool:
+    """Whether a word token holds the letters SERVICE where Oxigraph's parser could read the
+    keyword: anywhere but inside the local part of a well-formed prefixed name or a language
+    tag. Oxigraph needs no break between tokens (``1SERVICE``, ``ex:.SERVICE``,
+    ``SERVICEp:x`` are a number, a name or a keyword followed by ``SERVICE``), so a word that
+    is more than the keyword, and holds it, is refused rather than guessed about."""
+    up = value.upper()
+    if "SERVICE" not in up or up == "SERVICE":
+        return False
+    if value.startswith("@"):
+        return _LANGTAG_RE.fullmatch(value) is None
+    m = _strict_pname().fullmatch(value)
+    return m is None or "SERVICE" in m.group(1).upper()
+
+
+# Tokens after which a "<" may be Oxigraph's less-than, not the start of an IRI
+_OPERAND_END = frozenset(("var", "string", "iri"))
+_RESCANS = 64   # readings of "<" as an operator tried per text (each a scan of its own)
+
+
+def scan(text: str, _budget: list[int] | None = None) -> Scan:
     if _RARE_RE.search(text.upper()) is None:
         # no dataset, SERVICE, volatile function or update keyword anywhere: only the form
         return _PLAIN[query_form(text)]
+    if _budget is None:
+        _budget = [_RESCANS]
     toks = _raw_tokens(text, False)   # (kind, value, start)
     prefixes: dict[str, str] | None = None  # llmkg predefines its prefixes; the query's win
     base: str | None = None
@@ -108,7 +154,9 @@ def scan(text: str) -> Scan:
     services: list[str | None] = []
     spans: list[tuple[int, int]] = []
     wheres: list[int] = []
-    depth = 0
+    hidden: list[tuple[int, str]] = []
+    loads = False
+    depth = parens = 0
     op_has_template = False   # inside an update operation, after DELETE/INSERT {...}
     n = len(toks)
     i = 0
@@ -119,11 +167,31 @@ def scan(text: str) -> Scan:
                 depth += 1
             elif value == "}":
                 depth -= 1
+            elif value == "(":
+                parens += 1
+            elif value == ")":
+                parens -= 1
             elif value == ";" and depth == 0:
                 op_has_template = False
+        elif kind == "iri":
+            # Inside parentheses, after an operand, "<" may be a comparison for Oxigraph
+            # (?a<?b)...) while the tokenizer read an IRI up to the next ">". If that IRI holds
+            # SERVICE, read the text again with this "<" as an operator.
+            if parens > 0 and i and "SERVICE" in value.upper() and (
+                    toks[i - 1][0] in _OPERAND_END or toks[i - 1][1] == ")"
+                    or (toks[i - 1][0] == "word" and toks[i - 1][1].upper() not in _KEYWORDS)):
+                if _budget[0] <= 0:
+                    hidden.append((start, value))
+                else:
+                    _budget[0] -= 1
+                    other = scan(text[:start] + " " + text[start + 1:], _budget)
+                    if other.services or other.hidden:
+                        hidden.append((start, value))
         elif kind == "word":
             up = value.upper()
             if up not in _KEYWORDS:
+                if _hides_service(kind, value):
+                    hidden.append((start, value))
                 i += 1
                 continue
             if up == "PREFIX" and i + 2 < n and toks[i + 2][0] == "iri":
@@ -144,7 +212,9 @@ def scan(text: str) -> Scan:
                 first_kw = up
             if form is None and up in QUERY_FORMS:
                 form = up
-            if up == "FROM":
+            if up == "LOAD":
+                loads = True
+            elif up == "FROM":
                 has_dataset = True
             elif up in ("USING", "WITH"):
                 has_using = True
@@ -182,7 +252,8 @@ def scan(text: str) -> Scan:
         i += 1
     return Scan(form=form, is_update=first_kw is not None and first_kw not in QUERY_FORMS,
                 has_dataset=has_dataset, volatile=volatile, services=services,
-                service_spans=spans, has_using=has_using, where_positions=wheres)
+                service_spans=spans, has_using=has_using, where_positions=wheres,
+                hidden=hidden, loads=loads)
 
 
 def strip_services(text: str, spans: list[tuple[int, int]]) -> str:

@@ -226,7 +226,10 @@ def iri_path(raw: bytes) -> str:
     """A raw URL path to IRI text: percent-escapes of non-ASCII UTF-8 are decoded (the
     IRI-to-URI mapping of RFC 3987, reversed); ASCII escapes stay as they are."""
     s = raw.decode("latin-1")
-    return _NON_ASCII_ESC.sub(lambda m: unquote(m.group(), encoding="utf-8", errors="strict"), s)
+    try:
+        return _NON_ASCII_ESC.sub(lambda m: unquote(m.group(), encoding="utf-8", errors="strict"), s)
+    except UnicodeDecodeError:
+        raise HTTPError(400, f"the path {s[:200]!r} is not valid UTF-8 once percent-decoded") from None
 
 
 class ResponseCache:
@@ -539,7 +542,7 @@ class App:
             return None
         sc = scan(text)
         form = sc.form
-        if sc.is_update or sc.services or form is None:
+        if sc.is_update or sc.services or sc.hidden or form is None:
             return None
         fmt = self._negotiate(accept, form, None)
         if fmt == "html":
@@ -757,8 +760,11 @@ class App:
         accept = req.headers.get("accept", "")
         wants_html = ("text/html" in accept and req.path != "/sparql"
                       and N.choose(accept, [("text/html", "html"), ("text/plain", "text")]) == "html")
-        if req.path == "/sparql" and req.param("format") == "html":
-            wants_html = True
+        if req.path == "/sparql":
+            try:
+                wants_html = req.param("format") == "html"
+            except HTTPError:   # the parameters themselves are the error being reported
+                pass
         if wants_html:
             title = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
                      405: "Method not allowed", 406: "Not acceptable", 413: "Request too large",
@@ -1001,7 +1007,14 @@ class App:
                                                  ("ETag", "Cache-Control", "Vary", "X-LLMKG-Store-Version")])
         return None
 
-    def _check_services(self, req: Request, sc) -> None:
+    def _check_services(self, req: Request, sc, text: str) -> None:
+        if sc.hidden:
+            at, tok = sc.hidden[0]
+            line = text.count("\n", 0, at) + 1
+            col = at - (text.rfind("\n", 0, at) + 1) + 1
+            raise HTTPError(403, f"SERVICE is refused: line {line}, column {col}: {tok[:60]!r} may be read "
+                                 f"as a SERVICE keyword; this endpoint does not call other endpoints "
+                                 f"(separate the keyword from its neighbours if you meant one)")
         selfs = self.endpoint_urls(req)
         for target in sc.services:
             if target not in selfs:
@@ -1016,7 +1029,7 @@ class App:
         if sc.is_update:
             raise HTTPError(400, "this is a SPARQL Update, not a query: send it by POST as "
                                  "'update=' or with Content-Type application/sparql-update")
-        self._check_services(req, sc)
+        self._check_services(req, sc, text)
         if sc.services:
             text = strip_services(text, sc.service_spans)
         fparam = ([v for k, v in params if k == "format"] or [None])[-1]
@@ -1116,7 +1129,10 @@ class App:
             raise HTTPError(403, "wrong update token",
                             [("WWW-Authenticate", 'Bearer realm="llmkg", error="invalid_token"')])
         sc = scan(text)
-        self._check_services(req, sc)
+        self._check_services(req, sc, text)
+        if sc.loads and not self.cfg.allow_load:
+            raise HTTPError(403, "LOAD is refused: this endpoint does not fetch from the network (the "
+                                 "operator can enable it with --allow-load)")
         if sc.services:
             text = strip_services(text, sc.service_spans)
         using = [v for k, v in params if k == "using-graph-uri"]

@@ -31,6 +31,7 @@ class ServerConfig:
     timeout: float = 30.0              # seconds a query may run before its worker is killed
     max_rows: int = 10_000             # rows (or triples) of a result; more are cut and reported
     update_token: str | None = None    # None: read-only (SPARQL Update answered 403)
+    allow_load: bool = False           # LOAD <url> in updates (the workers may then open sockets)
     workers: int = field(default_factory=default_workers)   # HTTP worker processes
     max_request_bytes: int = 1 << 20   # body of a POST, and the URL of a GET (413 / 414)
     cache_bytes: int = 64 << 20        # responses kept per store version (LRU)

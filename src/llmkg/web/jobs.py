@@ -18,6 +18,10 @@ from pyoxigraph import NamedNode, Store
 
 from .. import queries
 from ..errors import LlmkgError, QueryError, StoreError
+from . import netguard
+
+REFUSED = ("the query tried to reach another host (SERVICE or LOAD), which this endpoint refuses: "
+           "it does not call other endpoints")
 
 _stores: "OrderedDict[str, object]" = OrderedDict()
 KEEP_OPEN = 2
@@ -136,6 +140,8 @@ def _update(job, store_dir) -> dict:
         mem.update(job["update"], base_iri=job.get("base"))
     except SyntaxError as exc:
         raise QueryError(f"the update is not valid SPARQL: {exc}") from None
+    except PermissionError:   # the network barrier refused a socket: failed() answers 403
+        raise
     except (OSError, RuntimeError, ValueError) as exc:
         raise QueryError(f"the update failed: {exc}") from None
     after = len(mem)
@@ -174,5 +180,9 @@ def failed(exc: Exception) -> dict:
     keep their status; anything else, a bug or Oxigraph failing, is a 500 with its trace."""
     if isinstance(exc, LlmkgError):
         return {"ok": False, "status": exc.http_status, "error": str(exc)}
+    if isinstance(exc, PermissionError) and netguard.installed:
+        # Oxigraph tried to open a socket (a SERVICE or LOAD the text check did not see) and
+        # the worker's seccomp filter refused it: nothing left this machine
+        return {"ok": False, "status": 403, "error": REFUSED}
     return {"ok": False, "status": 500, "error": f"{type(exc).__name__}: {exc}",
             "trace": traceback.format_exc(limit=8)}

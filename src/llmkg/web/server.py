@@ -186,6 +186,11 @@ class Supervisor:
                 _die_with_parent()
                 if os.getppid() == 1:   # the supervisor died between fork and prctl
                     os._exit(1)
+                if not self.cfg.allow_load:
+                    # the second barrier: no socket but AF_UNIX from here on (netguard.py)
+                    from . import netguard
+
+                    netguard.install()
                 _run_worker(self.cfg, self.sock, slot, self.stats, self.ready_w, self.update_lock)
             except BaseException:  # pragma: no cover - reported, then the worker is replaced
                 logging.getLogger("llmkg.web").exception("worker %d failed", slot)
