@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.server as httpserver
 import itertools
+import json
 import os
 import socket
 import subprocess
@@ -250,8 +251,6 @@ def server(store_dir, tmp_path_factory):
 
 
 def _worker_pids(server) -> list[int]:
-    import json
-
     status, _, body = http("GET", server.url + "/health")
     assert status == 200
     return json.loads(body)["workers"]["pids"]
@@ -262,6 +261,8 @@ def _worker_pids(server) -> list[int]:
 def test_every_worker_runs_behind_the_barrier(server):
     pids = _worker_pids(server)
     assert len(pids) == 2
+    doc = json.loads(http("GET", server.url + "/health")[2])
+    assert (doc["network_barrier"], doc["load_allowed"]) == (True, False)
     for pid in pids:
         status = Path(f"/proc/{pid}/status").read_text()
         assert status.split("Seccomp:")[1].split()[0] == "2", pid   # SECCOMP_MODE_FILTER

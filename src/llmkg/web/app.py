@@ -33,6 +33,7 @@ from .config import ServerConfig
 from . import jobs
 from .protocol import CONNECTIONS, STATUS_LINE
 from .runner import Runner, pending_input, write_all
+from . import netguard
 from .scan import add_using, scan, strip_services
 
 log = logging.getLogger("llmkg.web")
@@ -1268,7 +1269,8 @@ class App:
         workers = self.stats.summary() if self.stats is not None else {"workers": 1, "pids": [os.getpid()]}
         workers.update({"this_pid": os.getpid(), "this_jobs": self.runner.jobs})
         doc = {**head, "uptime_s": round(time.time() - self.started, 1),
-               "updates_enabled": self.cfg.updates_enabled, "workers": workers,
+               "updates_enabled": self.cfg.updates_enabled, "load_allowed": self.cfg.allow_load,
+               "network_barrier": netguard.installed, "workers": workers,
                "cache": self.cache.stats(), "swaps": self.swaps, "canned_queries": len(self.registry())}
         if self._registry_error:
             doc["queries_error"] = self._registry_error
