@@ -13,6 +13,7 @@ connections, so new ones go to the idle workers.
 
 from __future__ import annotations
 
+import errno
 import gc
 import logging
 import mmap
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 
+from ..errors import LlmkgError
 from .config import ServerConfig
 
 log = logging.getLogger("llmkg.web")
@@ -52,7 +54,16 @@ def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        shown = f"[{host}]" if ":" in host else host
+        if exc.errno == errno.EADDRINUSE:
+            raise LlmkgError(f"port {port} on {shown} is in use; try --port (0 picks a free one)") from None
+        if exc.errno == errno.EACCES:
+            raise LlmkgError(f"no permission to listen on port {port}; try a port above 1023 with --port") from None
+        raise LlmkgError(f"cannot listen on {shown}:{port}: {exc.strerror}") from None
     sock.listen(1024)
     sock.set_inheritable(True)
     return sock
