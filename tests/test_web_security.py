@@ -121,17 +121,15 @@ def update_texts(port: int) -> list[str]:
 
 # -- the first barrier: the text check sees what Oxigraph would call ---------------------
 
-def oxigraph_calls(store: Store, listener: Listener, text: str, update: bool = False) -> int:
-    """How many connections Oxigraph opens evaluating ``text`` (no barrier in this process)."""
+def oxigraph_calls(store: Store, listener: Listener, text: str) -> int:
+    """How many connections Oxigraph opens evaluating the query ``text`` (no barrier in this
+    process)."""
     before = listener.count
     try:
-        if update:
-            store.update(text)
-        else:
-            r = store.query(text)
-            if hasattr(r, "__iter__"):
-                for _ in r:
-                    pass
+        r = store.query(text)
+        if hasattr(r, "__iter__"):
+            for _ in r:
+                pass
     except (SyntaxError, OSError, ValueError, RuntimeError):
         pass
     return listener.count - before

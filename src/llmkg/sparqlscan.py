@@ -119,7 +119,7 @@ def _strict_pname():
 _LANGTAG_RE = re.compile(r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*")
 
 
-def _hides_service(kind: str, value: str) -> bool:
+def _hides_service(value: str) -> bool:
     """Whether a word token holds the letters SERVICE where Oxigraph's parser could read the
     keyword: anywhere but inside the local part of a well-formed prefixed name or a language
     tag. Oxigraph needs no break between tokens (``1SERVICE``, ``ex:.SERVICE``,
@@ -190,7 +190,7 @@ def scan(text: str, _budget: list[int] | None = None) -> Scan:
         elif kind == "word":
             up = value.upper()
             if up not in _KEYWORDS:
-                if _hides_service(kind, value):
+                if _hides_service(value):
                     hidden.append((start, value))
                 i += 1
                 continue
