@@ -278,7 +278,7 @@ class Bench:
                 mo = run([str(BIN / "llmkg"), "query", name, "--store", str(store), "--format", fmt[0]],
                          self.work, "query-llmkg")
                 mr = run([str(BIN / "oxigraph"), "query", "--location", str(db), "--query-file", str(qf),
-                          "--results-format", fmt[1], "--union-default-graph"], self.work, "query-oxigraph")
+                          "--results-format", fmt[1]], self.work, "query-oxigraph")
                 o.append(mo["wall"])
                 r.append(mr["wall"])
                 ours_m, ref_m = max(ours_m, mo["max_rss_mb"]), max(ref_m, mr["max_rss_mb"])

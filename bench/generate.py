@@ -98,10 +98,12 @@ class Real:
         for rec in sorted(rs.records, key=lambda r: (r.kind, r.id)):
             blocks = rec.data.get("sources") if isinstance(rec.data.get("sources"), dict) else {}
             self.templates.setdefault(rec.kind, []).append(Template(
-                [k for k in rec.data if k != "sources"],
+                # (curated resolutions are not drawn: a resolution copied to another record
+                # would contradict its own sources' statements)
+                [k for k in rec.data if k not in ("sources", "curated")],
                 {sid: list(b) for sid, b in blocks.items() if isinstance(b, dict)}))
             for k, v in rec.data.items():
-                if k not in ("sources", "sections") and v is not None:
+                if k not in ("sources", "sections", "curated") and v is not None:
                     self.pools.setdefault((rec.kind, None, k), []).append(v)
             for sid, b in blocks.items():
                 for k, v in (b or {}).items():

@@ -18,21 +18,21 @@ def mini_store():
     """An in-memory pyoxigraph Store holding tests/fixtures/mini.trig (a hand-written graph)."""
     from pyoxigraph import RdfFormat, Store
 
+    from llmkg.resolved import settle
+
     store = Store()
     store.load(path=str(FIXTURES / "mini.trig"), format=RdfFormat.TRIG)
+    settle(store)   # its default graph: the merge of its named graphs, as a build makes it
     return store
 
 
 @pytest.fixture(scope="session")
 def mini_store_dir(tmp_path_factory) -> Path:
     """A store directory (the layout of llmkg.store) holding tests/fixtures/mini.trig."""
-    from pyoxigraph import RdfFormat, parse
-
-    from llmkg.store import write_version
+    from llmkg.web.testing import load_trig_store
 
     d = tmp_path_factory.mktemp("mini-store")
-    quads = list(parse(path=str(FIXTURES / "mini.trig"), format=RdfFormat.TRIG))
-    write_version(d, quads, {"inputs_hash": "mini", "counts": {}})
+    load_trig_store(d, FIXTURES / "mini.trig", {"inputs_hash": "mini", "counts": {}})
     return d
 
 
@@ -66,12 +66,9 @@ def real_store(real_store_dir):
 @pytest.fixture(scope="session")
 def export_store_dir(tmp_path_factory) -> Path:
     """A store directory (the layout of llmkg.store) holding tests/fixtures/export.trig."""
-    from pyoxigraph import RdfFormat, parse
-
-    from llmkg.store import write_version
+    from llmkg.web.testing import load_trig_store
 
     d = tmp_path_factory.mktemp("export-store")
-    quads = list(parse(path=str(FIXTURES / "export.trig"), format=RdfFormat.TRIG))
-    write_version(d, quads, {"inputs_hash": "export", "counts": {},
-                             "base": "https://w3id.org/llmkg/resource/"})
+    load_trig_store(d, FIXTURES / "export.trig", {"inputs_hash": "export", "counts": {},
+                                                  "base": "https://w3id.org/llmkg/resource/"})
     return d

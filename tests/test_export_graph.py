@@ -16,7 +16,7 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def _where(graph: str | None) -> str:
-    return f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "GRAPH ?g { ?s ?p ?o }"
+    return f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"   # (the default graph)
 
 
 def sparql_counts(store, graph: str | None) -> tuple[int, int]:

@@ -545,7 +545,7 @@ MERGED = {   # model id -> the awesome-huge-models name it carries
     "opt": "OPT", "dialogpt": "DialoGPT", "megatron": "Megatron-LM",
     "megatron-turing-nlg": "MT-NLG", "gpt-j": "GPT-J", "gpt-neox-20b": "GPT-NeoX", "pythia": "Pythia",
     "jurassic-1": "Jurassic-1", "stablediffusion": "Stable Diffusion", "glm": "GLM", "bloom": "BLOOM",
-    "galactica": "Galactica", "llama": "LLaMa", "mpt-7b": "MPT", "falcon": "Falcon",
+    "galactica": "Galactica", "llama": "LLaMa", "falcon": "Falcon",
     "openllama-v1": "OpenLLaMA", "vit": "ViT-H/14",
 }
 

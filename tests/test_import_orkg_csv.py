@@ -154,4 +154,17 @@ def test_round_trip_gives_the_same_comparison(real_store_dir, tmp_path):
     before = [r for r in comparison_rows(real_store_dir) if r[0]]     # contributions with a paper
     after = comparison_rows(store)
     assert len(after) == len(before) > 0
-    assert after == before
+    # the export carries the curated resolutions' values (GPT-4's 1.7T), which the
+    # re-imported records state as awesome-llms' own; all else is the same comparison
+    changed = [(a, b) for a, b in zip(after, before) if a != b]
+    import yaml
+
+    resolved = set()
+    for f in sorted((ROOT / "data" / "models").glob("*.yaml")):
+        rec = yaml.safe_load(f.read_text(encoding="utf-8"))
+        if rec.get("curated") and "awesome-llms" in (rec.get("sources") or {}):
+            resolved.add(rec["sources"]["awesome-llms"].get("name") or rec["name"])
+    assert changed and {a[1][0] for a, _b in changed} <= resolved
+    gpt4 = next(a for a in after if a[1] == ("GPT-4",))
+    assert ("1.7T",) in gpt4 and ("170T",) not in gpt4
+    assert export_bytes(open_source(store), "orkg-csv") == csv_path.read_bytes()

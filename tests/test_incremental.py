@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from pyoxigraph import BlankNode, Store
+from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Store
 
 from llmkg.build import build
 from llmkg.config import Paths
@@ -29,12 +29,13 @@ if str(ROOT) not in sys.path:  # bench/ (the generator) is not installed
 
 
 def quads(version) -> tuple[set, int]:
-    """The quads of a version (blank nodes of the ontology graph counted, not named)."""
+    """The quads of a version (blank nodes of the ontology, in its graph and in the default
+    graph, counted, not named)."""
     st = Store.read_only(str(version.db))
     named, anonymous = set(), 0
     for q in st:
         if isinstance(q.subject, BlankNode) or isinstance(q.object, BlankNode):
-            assert q.graph_name.value == ONTOLOGY_GRAPH
+            assert isinstance(q.graph_name, DefaultGraph) or q.graph_name.value == ONTOLOGY_GRAPH
             anonymous += 1
         else:
             named.add(str(q))
@@ -89,7 +90,7 @@ def test_edit_one_value(work):
     build(Paths.resolve(data=work / "data", store=work / "store"))
     f = first_with(work, "date created:")
     text = f.read_text(encoding="utf-8")
-    m = re.search(r"date created: '?(\d{4})", text)
+    m = re.search(r"date created: '?(?:[A-Z][a-z]+\.? )?(\d{4})", text)
     edit(f, m.group(0), m.group(0).replace(m.group(1), str(int(m.group(1)) - 1)))
     inc = rebuild_and_compare(work)
     assert inc.checked.timings["changed files"] == 1
@@ -183,9 +184,18 @@ def test_streaming_build_equals_the_whole_data_pipeline(which, generated, tmp_pa
     rs = load_records(data)
     voc = load_vocabularies(data, base=paths.base)
     mapped = map_records(rs, voc, paths.base)
-    stored, _anonymous = quads(result.version)
-    assert {str(q) for q in mapped.quads} == {q for q in stored if ONTOLOGY_GRAPH not in q}
-    assert result.counts["triples"] == len(mapped.quads)
+    st = Store.read_only(str(result.version.db))
+    onto = NamedNode(ONTOLOGY_GRAPH)
+    named = {str(q) for q in st if not isinstance(q.graph_name, DefaultGraph) and q.graph_name != onto}
+    assert {str(q) for q in mapped.quads if not isinstance(q.graph_name, DefaultGraph)} == named
+    # the default graph: what the mapping gives it, and the ontology
+    default = {str(q.triple) for q in st.quads_for_pattern(None, None, None, DefaultGraph())
+               if not isinstance(q.subject, BlankNode) and not isinstance(q.object, BlankNode)}
+    ontology = {str(q.triple) for q in st.quads_for_pattern(None, None, None, onto)
+                if not isinstance(q.subject, BlankNode) and not isinstance(q.object, BlankNode)}
+    assert {str(q.triple) for q in mapped.quads if isinstance(q.graph_name, DefaultGraph)} | ontology == default
+    assert result.counts["triples"] == sum(1 for _ in st.quads_for_pattern(None, None, None, DefaultGraph()))
+    assert result.version.meta["quads"] == len(st) - result.counts["triples"]
     old = validate(rs, mapped, voc, paths.shapes, data)
     assert result.checked.report.to_text() == old.to_text()
 
@@ -376,3 +386,30 @@ def test_fastyaml_on_every_record_file(generated):
             data, lines, problems = parse_yaml(text, str(f))
             assert fast == (data, lines), f
     assert read > 0.9 * len(files)
+
+
+def test_a_resolution_added_changed_and_removed(work):
+    """A curated resolution takes the statements it supersedes out of the default graph, and
+    putting it back or changing it puts them back: each step equals a full build."""
+    from pyoxigraph import Literal
+
+    build(Paths.resolve(data=work / "data", store=work / "store"))
+    f = next(p for p in models(work) if re.search(r"^    number of parameters: \S", p.read_text(encoding="utf-8"), re.M)
+             and "curated:" not in p.read_text(encoding="utf-8")
+             and "maximum number of parameters" not in p.read_text(encoding="utf-8"))
+    original = f.read_text(encoding="utf-8")
+    f.write_text(original + "curated:\n  number of parameters: {value: 123B, reason: a test}\n",
+                 encoding="utf-8")
+    inc = rebuild_and_compare(work)
+    st = Store.read_only(str(inc.version.db))
+    rid = f.stem
+    model = NamedNode(f"https://w3id.org/llmkg/resource/model/{rid}")
+    counts = [q.object for q in st.quads_for_pattern(
+        model, NamedNode("https://w3id.org/llmkg/ontology#maximumParameterCount"), None, DefaultGraph())]
+    assert counts == [Literal("123000000000", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#integer"))]
+    del st
+    f.write_text(original + "curated:\n  number of parameters: {value: 7B, reason: another test}\n",
+                 encoding="utf-8")
+    rebuild_and_compare(work)
+    f.write_text(original, encoding="utf-8")
+    rebuild_and_compare(work)

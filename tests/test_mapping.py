@@ -9,7 +9,17 @@ import pytest
 
 from llmkg.mapping import map_records
 from llmkg.records import load_records
-from llmkg.vocab import shorten
+from llmkg.vocab import KIND_PREFIXES, PREFIXES
+
+_NS = sorted(((p, ns) for p, ns in PREFIXES.items() if p not in KIND_PREFIXES), key=lambda x: -len(x[1]))
+
+
+def shorten(iri: str) -> str:
+    """The tables below write IRIs as prefix:rest (res:model/gpt-1/parameters/...)."""
+    for p, ns in _NS:
+        if iri.startswith(ns):
+            return f"{p}:{iri[len(ns):]}"
+    return f"<{iri}>"
 from llmkg.vocabularies import load_vocabularies
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,8 +33,10 @@ def term(o) -> str:
 
 
 def rows(mapped, keep) -> set[tuple[str, str, str, str]]:
-    return {(shorten(q.graph_name.value), shorten(q.subject.value), shorten(q.predicate.value),
-             term(q.object)) for q in mapped.quads if keep(q)}
+    """The quads in the named graphs that ``keep`` keeps; the default graph is "default"."""
+    return {(shorten(q.graph_name.value) if hasattr(q.graph_name, "value") else "default",
+             shorten(q.subject.value), shorten(q.predicate.value), term(q.object))
+            for q in mapped.quads if keep(q)}
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +51,56 @@ def test_gpt1_exact_triples_from_both_sources(real_mapped):
         return (s.endswith("/gpt-1") or "/model/gpt-1/" in s
                 or (q.object.value.endswith("/gpt-1") and "contribution" in q.object.value))
 
-    assert rows(real_mapped, keep) == GPT1
+    got = rows(real_mapped, keep)
+    assert {r for r in got if r[0] != "default"} == GPT1 | GPT1_RESOLUTION
+    # the default graph: every triple once, but the three that the resolution supersedes
+    named = {r[1:] for r in got if r[0] != "default"}
+    default = {r[1:] for r in got if r[0] == "default"}
+    assert default <= named
+    assert named - default == {("res:model/gpt-1", "llmkg:accessLevel", "llmkg:Closed"),
+                               ("res:model/gpt-1", "llmkg:license", "res:license/closed-source"),
+                               ("res:model/gpt-1", "llmkg:licenseText", '"closed source"')}
+
+
+# GPT-1's curated license (data/models/gpt-1.yaml): its value in graph:resolutions, the
+# resolution and the three awesome-llms statements it supersedes in graph:curated
+GPT1_RESOLUTION = {
+    ('graph:curated', 'res:model/gpt-1/resolution/license', 'llmkg:about', 'res:model/gpt-1'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license', 'llmkg:rank', 'llmkg:PreferredRank'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license', 'llmkg:reason', '"OpenAI released GPT-1\'s code and weights (github.com/openai/finetune-transformer-lm) under the MIT license; awesome-LLMs\' \'closed source\' is wrong, awesome-huge-models says open."'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license', 'llmkg:resolvesKey', '"license"'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license', 'llmkg:resolvesProperty', 'llmkg:accessLevel'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license', 'llmkg:resolvesProperty', 'llmkg:license'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license', 'llmkg:resolvesProperty', 'llmkg:licenseText'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license', 'llmkg:supersedes', 'res:model/gpt-1/resolution/license/statement/1'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license', 'llmkg:supersedes', 'res:model/gpt-1/resolution/license/statement/2'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license', 'llmkg:supersedes', 'res:model/gpt-1/resolution/license/statement/3'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license', 'prov:wasAttributedTo', 'llmkg:Curators'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license', 'rdf:type', 'llmkg:Resolution'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license', 'rdf:value', '"MIT License"'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license', 'rdfs:seeAlso', '<https://github.com/openai/finetune-transformer-lm>'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license/statement/1', 'llmkg:rank', 'llmkg:DeprecatedRank'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license/statement/1', 'llmkg:statedIn', 'graph:awesome-llms'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license/statement/1', 'rdf:object', 'llmkg:Closed'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license/statement/1', 'rdf:predicate', 'llmkg:accessLevel'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license/statement/1', 'rdf:subject', 'res:model/gpt-1'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license/statement/1', 'rdf:type', 'rdf:Statement'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license/statement/2', 'llmkg:rank', 'llmkg:DeprecatedRank'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license/statement/2', 'llmkg:statedIn', 'graph:awesome-llms'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license/statement/2', 'rdf:object', 'res:license/closed-source'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license/statement/2', 'rdf:predicate', 'llmkg:license'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license/statement/2', 'rdf:subject', 'res:model/gpt-1'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license/statement/2', 'rdf:type', 'rdf:Statement'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license/statement/3', 'llmkg:rank', 'llmkg:DeprecatedRank'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license/statement/3', 'llmkg:statedIn', 'graph:awesome-llms'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license/statement/3', 'rdf:object', '"closed source"'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license/statement/3', 'rdf:predicate', 'llmkg:licenseText'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license/statement/3', 'rdf:subject', 'res:model/gpt-1'),
+    ('graph:curated', 'res:model/gpt-1/resolution/license/statement/3', 'rdf:type', 'rdf:Statement'),
+    ('graph:resolutions', 'res:model/gpt-1', 'llmkg:accessLevel', 'llmkg:Open'),
+    ('graph:resolutions', 'res:model/gpt-1', 'llmkg:license', 'spdx:MIT'),
+    ('graph:resolutions', 'res:model/gpt-1', 'llmkg:licenseText', '"MIT License"'),
+}
 
 
 GPT1 = {

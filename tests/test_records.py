@@ -175,3 +175,40 @@ def test_missing_data_dir_is_an_error(tmp_path):
     with pytest.raises(LlmkgError, match="no data directory at") as exc:
         load_records(tmp_path / "nope")
     assert not isinstance(exc.value, DataError) and exc.value.exit_code == 2
+
+
+def test_curated_resolutions_are_checked(data):
+    write(data, "models/gpt-4.yaml", """
+        id: gpt-4
+        name: GPT-4
+        sources:
+          awesome-llms:
+            number of parameters: 170T
+        curated:
+          number of parameters:
+            value: 1.7T
+            reason: the other list, and every estimate
+            see: https://example.org/evidence
+          date created:
+            value: 2023-03-14
+            reason: "  "
+          organisation:
+            value: openai
+            reason: typo in the key
+          license:
+            reason: no value
+            note: not a field
+          context length:
+            value: [8k, 32k]
+            reason: a list where one number goes
+          paper: a text, not a resolution
+    """)
+    assert messages(load_records(data)) == [
+        "data/models/gpt-4.yaml:13: Warning: date created: the resolution of 'date created' gives no reason: "
+        "say what the evidence is",
+        "data/models/gpt-4.yaml:14: Violation: organisation: unknown key in curated; did you mean 'organization'?",
+        "data/models/gpt-4.yaml:17: Violation: license: the resolution of 'license' gives no value",
+        "data/models/gpt-4.yaml:19: Violation: note: unknown key in the resolution of 'license'",
+        "data/models/gpt-4.yaml:21: Violation: context length: expected a whole number, got a list",
+        "data/models/gpt-4.yaml:23: Violation: paper: expected a resolution (value, reason, see), got text",
+    ]

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from llmkg.web.testing import ServerProcess, load_trig_store
+from llmkg.web.testing import ServerProcess, http, load_trig_store
 
 pytestmark = pytest.mark.slow
 
@@ -124,7 +125,11 @@ def test_editor_share_url_and_errors(page, server):
     page.press("#sparql", "Control+Enter")
     page.wait_for_selector("#results table.results tbody tr")
     assert page.locator("#results tbody tr").count() == 9
-    assert page.locator("#results tbody tr:first-child td:first-child a").inner_text() == "res:model/bert"
+    short = page.locator("#results tbody tr:first-child td:first-child a").inner_text()
+    assert short == "model:bert"   # a short IRI that pastes back into a query:
+    st, _h, body = http("GET", server.url + "/sparql?" + urlencode({"query": f"ASK {{ {short} a llmkg:Model }}"}),
+                        headers={"Accept": "application/sparql-results+json"})
+    assert st == 200 and json.loads(body)["boolean"] is True
     assert "9 rows" in page.locator("#status").inner_text()
     shared = page.url
     assert "?query=" in shared

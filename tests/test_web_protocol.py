@@ -177,7 +177,7 @@ def test_select_formats(server, store, accept, ctype, fmt):
     assert h["vary"] == "Accept"
     want = [s["l"].value for s in expected(store, "PREFIX llmkg: <https://w3id.org/llmkg/ontology#> "
                                                   "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-                                                  + SELECT_MODELS, use_default_graph_as_union=True)]
+                                                  + SELECT_MODELS)]
     assert len(want) == 9
     if fmt is None:
         lines = body.decode().splitlines()
@@ -262,8 +262,12 @@ def count(server, query=COUNT, **params):
     return int(rows(b)[0]["n"].value)
 
 
-def test_default_graph_is_the_union(server, store):
-    union = int(next(iter(expected(store, COUNT, use_default_graph_as_union=True)))["n"].value)
+def test_default_graph_is_the_merge(server, store):
+    union = int(next(iter(expected(store, COUNT)))["n"].value)
+    stated = int(next(iter(expected(store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")))["n"].value)
+    distinct = int(next(iter(expected(store, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o "
+                                             "WHERE { GRAPH ?g { ?s ?p ?o } } }")))["n"].value)
+    assert union == distinct <= stated   # a set: each triple once, however many graphs state it
     curated = int(next(iter(expected(store, COUNT, default_graph=NamedNode(G + "curated"))))["n"].value)
     onto = int(next(iter(expected(store, COUNT, default_graph=NamedNode(G + "ontology"))))["n"].value)
     assert count(server) == union
@@ -510,7 +514,8 @@ def test_updates_need_the_token(writable):
     s, h, b = update(writable, ins)
     assert s == 200, b
     doc = json.loads(b)
-    assert doc["from"] == v0 and doc["store_version"] != v0 and doc["quads_after"] == doc["quads_before"] + 1
+    assert doc["from"] == v0 and doc["store_version"] != v0 and doc["quads_after"] == doc["quads_before"] + 2
+    # (the quad in its graph, and its triple in the default graph, which follows the named graphs)
     # the update is a new version, swapped in like a build
     assert version_of(writable) == doc["store_version"]
     assert current_version(writable.store_dir).meta["updated"]["from"] == v0
@@ -695,3 +700,29 @@ def test_a_failing_native_query_is_a_500_not_a_dropped_connection(tmp_path, monk
                                        True, [(b"date", b"Mon, 23 Nov 2026 08:00:00 GMT")])
     assert data.startswith(b"HTTP/1.1 500 ") and keep_alive is True
     assert b"RuntimeError: disk on fire" in data
+
+
+@pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml",
+                                    "text/csv", "text/tab-separated-values", "text/html"])
+def test_control_characters_come_back_as_computed(server, store, accept):
+    """The endpoint returns the literal the query computed, byte for byte: U+001F (once a
+    private list separator, split and re-joined) and every other control character."""
+    codes = list(range(1, 32)) + [0x7f]
+    escaped = "".join(f"\\u{c:04X}" for c in codes)
+    text = (f'SELECT (CONCAT("a", "\\u001F", "b") AS ?s) (STR("{escaped}") AS ?c) '
+            'WHERE {}')
+    status, _h, body = get(server, text, accept)
+    assert status == 200, body
+    if accept == "text/html":
+        assert "a\x1fb" in body.decode() or "a&#31;b" in body.decode() or "a&#x1f;b" in body.decode().lower()
+        return
+    fmt = {"application/sparql-results+json": QueryResultsFormat.JSON,
+           "application/sparql-results+xml": QueryResultsFormat.XML, "text/csv": QueryResultsFormat.CSV,
+           "text/tab-separated-values": QueryResultsFormat.TSV}[accept]
+    native = expected(store, text).serialize(format=fmt)
+    if fmt == QueryResultsFormat.XML:
+        native = native.replace(b"?>", b"?>\n", 1) + b"\n"
+    assert body == native
+    if fmt == QueryResultsFormat.JSON:
+        row = json.loads(body)["results"]["bindings"][0]
+        assert row["s"]["value"] == "a\x1fb" and row["c"]["value"] == "".join(map(chr, codes))

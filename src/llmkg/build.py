@@ -33,7 +33,7 @@ from .config import Paths
 from .errors import LlmkgError, ValidationFailed
 from .mapping import MappedGraph
 from .records import Problem, RecordSet, display_path
-from .store import Version, building, current_version
+from .store import Version, building, current_version, sizes as _sizes
 from .validate import ENGINES, Report
 from .vocab import CURATED_GRAPH, GRAPH, ONTOLOGY_GRAPH
 
@@ -167,7 +167,8 @@ def build(paths: Paths, step: Callable[[str], None] | None = None, engine: str =
             "infos": report.infos,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        quads = run.finish()
+        quads, triples = run.finish()
+        meta["counts"] = dict(meta["counts"], triples=triples)
         version = work.commit(meta, quads)
         checked.timings["store"] = checked.timings.get("store", 0.0) + time.perf_counter() - t0
     return BuildResult(version, checked, time.perf_counter() - started)
@@ -289,7 +290,7 @@ class _Run:
         self.winners: dict = {}
         self.runs: list = []
         self.memo: dict = {}
-        self.quads: int | None = None
+        self.sizes: tuple[int, int] | None = None   # (quads in named graphs, default-graph triples)
         self.checked: Checked | None = None
         self._count = None              # the thread counting the loaded quads
         self._validator_thread = None   # the thread compiling the shapes meanwhile
@@ -301,7 +302,7 @@ class _Run:
 
     # the full build ----------------------------------------------------------------------------
     def full(self) -> None:
-        from pyoxigraph import NamedNode, RdfFormat, Store
+        from pyoxigraph import NamedNode, Quad, RdfFormat, Store
 
         from .compiled import Pack, compile_files, minted_quads
 
@@ -312,7 +313,7 @@ class _Run:
         shutil.rmtree(self.workdir / "db", ignore_errors=True)  # what a refused incremental left
         (self.workdir / "records.pack").unlink(missing_ok=True)
         self.entries = []
-        self.quads = None
+        self.sizes = None
         self._count = None
         self.step("reading records")
         t0 = time.perf_counter()
@@ -357,15 +358,17 @@ class _Run:
         extra = minted_quads(self.winners, ctx.base)
         if extra:
             self.db.bulk_extend(extra)
-        self.db.bulk_load(Path(paths.ontology).read_bytes(), format=RdfFormat.TURTLE,
-                          to_graph=NamedNode(ONTOLOGY_GRAPH))
+        ontology = Path(paths.ontology).read_bytes()
+        self.db.bulk_load(ontology, format=RdfFormat.TURTLE, to_graph=NamedNode(ONTOLOGY_GRAPH))
+        self.db.bulk_extend([Quad(q.subject, q.predicate, q.object)   # (the same blank nodes)
+                             for q in self.db.quads_for_pattern(None, None, None, NamedNode(ONTOLOGY_GRAPH))])
         self.db.flush()
         self.t["load"] = time.perf_counter() - t0
         if not self.in_memory:  # counted while validation runs (it takes a while on disk)
             import threading
 
             db = self.db
-            self._count = threading.Thread(target=lambda: setattr(self, "quads", len(db)), daemon=True)
+            self._count = threading.Thread(target=lambda: setattr(self, "sizes", _sizes(db)), daemon=True)
             self._count.start()
         self._validate(None)
 
@@ -374,7 +377,7 @@ class _Run:
         """Build from ``previous``; False (nothing done) when a full build is needed."""
         import shutil
 
-        from pyoxigraph import Store
+        from pyoxigraph import DefaultGraph, Store
 
         from .compiled import Pack, compile_file, compile_files, load_index, minted_quads
 
@@ -454,17 +457,26 @@ class _Run:
         removes, adds = out_q - in_q, in_q - out_q
         Store.read_only(str(previous.db)).backup(str(self.workdir / "db"))
         self.db = Store(str(self.workdir / "db"))
-        n_out = n_in = 0
+        named, triples = previous.meta.get("quads", 0), previous.meta.get("counts", {}).get("triples", 0)
         for q in removes:
             if q in self.db:
                 self.db.remove(q)
-                n_out += 1
+                if isinstance(q.graph_name, DefaultGraph):
+                    triples -= 1
+                else:
+                    named -= 1
         for q in adds:
             if q not in self.db:
                 self.db.add(q)
-                n_in += 1
+                if isinstance(q.graph_name, DefaultGraph):
+                    triples += 1
+                else:
+                    named += 1
+        from .resolved import changed_triples, settle
+
+        taken, put = settle(self.db, changed_triples(removes, adds))
         self.db.flush()
-        self.quads = previous.meta.get("quads", 0) - n_out + n_in
+        self.sizes = (named, triples - taken + put)
         self.t["read+map+load"] = time.perf_counter() - t0
         self.t["changed files"] = len(changed) + len(removed)
         # validation: only the focus nodes the changes can reach (or all, when it cannot tell)
@@ -473,7 +485,8 @@ class _Run:
             self._validate(None)
         else:
             changed_files = {e.file for e in gone} | {c.file for c, _e in changed.values()}
-            self._validate((prev_shacl, sorted(removes | adds, key=str), changed_files))
+            delta = [q for q in removes | adds if not isinstance(q.graph_name, DefaultGraph)]
+            self._validate((prev_shacl, sorted(delta, key=str), changed_files))
         return True
 
     # validation ----------------------------------------------------------------------------------
@@ -500,7 +513,6 @@ class _Run:
         self.t["validate"] = time.perf_counter() - t0
         sm = self.summary
         counts = dict(sm.counts)
-        counts["triples"] = self.vocab_quads + sm.n_quads + 2 * len(self.winners)
         rs = RecordSet(Path(paths.data), records=[], problems=list(sm.form),
                        files=_Paths([p for p, _k, _r in self.files]))
         mapped = MappedGraph([], self.ctx.base, sorted(self.ctx.source_ids))
@@ -612,8 +624,9 @@ class _Run:
         return runs, memo
 
     # the end ---------------------------------------------------------------------------------------
-    def finish(self) -> int:
-        """Save the index next to the database and close it; the number of quads stored."""
+    def finish(self) -> tuple[int, int]:
+        """Save the index next to the database and close it; the number of quads in the
+        named graphs and of triples in the default graph."""
         from .compiled import CACHE_FORMAT, save_index
 
         index = {"format": CACHE_FORMAT, "context": self.ctx.key(), "ontology": _digest(self.paths.ontology),
@@ -627,9 +640,9 @@ class _Run:
         self.t["save index"] = time.perf_counter() - t0
         if self._count is not None:
             self._count.join()
-        n = self.quads if self.quads is not None else len(self.db)
+        sizes = self.sizes if self.sizes is not None else _sizes(self.db)
         self.close()
-        return n
+        return sizes
 
     def close(self) -> None:
         if self.pack is not None:

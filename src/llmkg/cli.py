@@ -86,7 +86,8 @@ def build(data, store, base, quiet, engine, full):
         click.echo(
             f"built {result.version.id}: {c['model']} models, {c['paper']} papers, "
             f"{c['organization']} organizations, {c['reading-list']} reading lists, "
-            f"{c['source']} sources; {c['triples']} triples; "
+            f"{c['source']} sources; {c['triples']} triples in the default graph, "
+            f"{result.version.meta['quads']} quads in the named graphs; "
             f"{result.checked.report.warnings} warnings; {result.seconds:.1f} s")
         click.echo(f"store: {paths.store}")
 

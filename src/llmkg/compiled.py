@@ -35,7 +35,7 @@ from .mapping import Mapper, TextMapper
 from .records import Problem, Record, _read_one, check_record, display_path, record_files
 from .records import parse_yaml as _pyyaml_parse
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 _FILE = 7                    # Entry fields: file, and the lists of problems
 _LIST_FIELDS = (11, 12, 13, 14)
 CHUNK = 200  # files per task sent to a worker
@@ -85,6 +85,7 @@ def minted_quads(winners: dict, base: str) -> list:
     m = Mapper(None, base)
     for (prob, graph), label in sorted(winners.items()):
         Mapper.problem_quads(m, NamedNode(prob), label, NamedNode(graph))
+    m.resolved_view(0)
     return m.quads
 
 

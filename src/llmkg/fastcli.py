@@ -349,14 +349,11 @@ def _columns(value):
 
 def _execute(store, text, form, substitutions, hidden):
     """("SELECT", variables, rows) | ("ASK", bool) | (form, triples)."""
-    from pyoxigraph import Literal, QueryBoolean, QueryTriples
+    from pyoxigraph import QueryBoolean, QueryTriples
 
-    from .sparqltok import has_dataset
     from .vocab import PREFIXES
 
     kwargs = {}
-    if not has_dataset(text):
-        kwargs["use_default_graph_as_union"] = True
     if substitutions:
         kwargs["substitutions"] = dict(substitutions)
     used = {p: ns for p, ns in PREFIXES.items() if p + ":" in text}
@@ -369,14 +366,5 @@ def _execute(store, text, form, substitutions, hidden):
     if isinstance(res, QueryTriples):
         return (form if form in ("CONSTRUCT", "DESCRIBE") else "CONSTRUCT", list(res))
     keep = [v.value for v in res.variables if v.value not in drop]
-    rows = []
-    for sol in res:
-        row = []
-        for v in keep:
-            t = sol[v]
-            if isinstance(t, Literal) and "\u001f" in t.value:   # a list (llmkg.queries._post)
-                items = set(i for i in t.value.split("\u001f") if i != "")
-                t = Literal(", ".join(sorted(items, key=lambda s: (s.casefold(), s))))
-            row.append(t)
-        rows.append(tuple(row))
+    rows = [tuple(sol[v] for v in keep) for sol in res]
     return ("SELECT", tuple(keep), rows)

@@ -17,7 +17,7 @@ from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from . import schema, values
 from .records import SLUG_RE, Record, RecordSet
-from .vocab import CURATED_GRAPH, DEFAULT_BASE, GRAPH, LLMKG, PREFIXES, expand, graph_iri
+from .vocab import CURATED_GRAPH, DEFAULT_BASE, GRAPH, LLMKG, PREFIXES, RESOLUTIONS_GRAPH, expand, graph_iri
 
 RDF = PREFIXES["rdf"]
 RDFS = PREFIXES["rdfs"]
@@ -104,6 +104,27 @@ class Mapper:
 
     def add(self, s, p, o, g) -> None:
         self.quads.append(Quad(s, p, o, g))
+
+    _DEFAULT = DefaultGraph()
+
+    @staticmethod
+    def _triple(q) -> tuple:
+        return (q.subject, q.predicate, q.object)
+
+    @staticmethod
+    def _nt(term) -> str:
+        """A term as N-Triples text (to sort by)."""
+        return str(term)
+
+    def resolved_view(self, start: int, superseded=frozenset()) -> None:
+        """The default graph's copy of the quads from ``start`` on: each triple once, but
+        those that a curated resolution supersedes (see :meth:`resolutions`)."""
+        seen = set(superseded)
+        for q in self.quads[start:]:
+            t = self._triple(q)
+            if t not in seen:
+                seen.add(t)
+                self.add(*t, self._DEFAULT)
 
     # --- the terms: pyoxigraph objects here, N-Quads text in TextMapper --------------------
     _N = staticmethod(N)
@@ -249,6 +270,12 @@ class Mapper:
         self.add(s, self._P("dcterms:license"), lic, g)
 
     def record(self, rec: Record) -> None:
+        start = len(self.quads)
+        self.named_graphs(rec)
+        self.resolved_view(start, self.resolutions(rec))
+
+    def named_graphs(self, rec: Record) -> None:
+        """The quads of a record in its named graphs: graph:curated and one per source."""
         curated = self._N(CURATED_GRAPH)
         s = self.iri(rec.kind, rec.id)
         home = curated
@@ -276,6 +303,114 @@ class Mapper:
                     self.model_block(rec, s, source, block, g, fields)
                 else:
                     self.block(rec, s, source, block, g, fields)
+
+    # --- curated resolutions ------------------------------------------------------------
+    def resolutions(self, rec: Record) -> set:
+        """The record's ``curated`` resolutions, in graph:curated; returns the triples they
+        supersede (left out of the default graph, kept in the sources' graphs).
+
+        A resolution of KEY is mapped as a statements block ``{KEY: value}`` would be, into
+        graph:resolutions (validated like a source's graph), and described in graph:curated by ``<record>/resolution/<key>`` (a ``llmkg:Resolution``:
+        the record, the key, the value as written, the reason, links, PROV attribution,
+        ``llmkg:PreferredRank``). The statements that the sources' blocks make of KEY and
+        that the resolution does not repeat are superseded: each is described as an
+        ``rdf:Statement`` (``llmkg:statedIn`` its source's graph) that the resolution
+        ``llmkg:supersedes``, ranked ``llmkg:NormalRank`` when the source's value agrees
+        with the resolution (only its own minted nodes or texts differ) and
+        ``llmkg:DeprecatedRank`` when it does not. docs/rdf-model.md describes the model."""
+        spec = rec.data.get("curated")
+        if not isinstance(spec, dict) or not spec:
+            return set()
+        fields = schema.BLOCK[rec.kind]
+        blocks = rec.data.get("sources") if isinstance(rec.data.get("sources"), dict) else {}
+        s = self.iri(rec.kind, rec.id)
+        cur = self._N(CURATED_GRAPH)
+        resolved = self._N(RESOLUTIONS_GRAPH)
+        superseded: set = set()
+        for key in sorted(spec, key=str):
+            res = spec[key]
+            f = fields.get(key)
+            if f is None or not isinstance(res, dict) or res.get("value") is None:
+                continue  # reported by records.check_record
+            before = len(self.quads)
+            self._map_block(rec, s, "curated", {key: res["value"]}, resolved, fields)
+            mine = {self._triple(q) for q in self.quads[before:]}
+            node = self._N(f"{self._v(s)}/resolution/{values.slugify(key) or 'key'}")
+            self.add(node, self._TYPE, self._P("llmkg:Resolution"), cur)
+            self.add(node, self._P("llmkg:about"), s, cur)
+            self.add(node, self._P("llmkg:resolvesKey"), self._Lit(key), cur)
+            for v in (res["value"] if isinstance(res["value"], list) else [res["value"]]):
+                if v is not None and str(v).strip():
+                    self.add(node, self._P("rdf:value"), self._Lit(str(v).strip()), cur)
+            for p in sorted({t[1] for t in mine if t[0] == s}, key=self._nt):
+                self.add(node, self._P("llmkg:resolvesProperty"), p, cur)
+            reason = res.get("reason")
+            if isinstance(reason, str) and reason.strip():
+                self.add(node, self._P("llmkg:reason"), self._Lit(reason.strip()), cur)
+            see = res.get("see")
+            for v in (see if isinstance(see, list) else [see] if see is not None else []):
+                if v is not None and str(v).strip():
+                    self.add(node, self._P("rdfs:seeAlso"), self.url(str(v).strip()), cur)
+            self.add(node, self._P("prov:wasAttributedTo"), self._P("llmkg:Curators"), cur)
+            self.add(node, self._P("llmkg:rank"), self._P("llmkg:PreferredRank"), cur)
+            stated = []
+            for source in sorted(blocks, key=str):
+                block = blocks[source]
+                if not isinstance(block, dict) or block.get(key) is None:
+                    continue
+                g = self._N(graph_iri(source))
+                theirs = self._field_triples(rec, s, source, block, key, g, fields)
+                agree = self._comparable(theirs, source) == self._comparable(mine, "curated")
+                rank = self._P("llmkg:NormalRank" if agree else "llmkg:DeprecatedRank")
+                for t in sorted(theirs - mine, key=lambda t: tuple(map(self._nt, t))):
+                    stated.append((t, g, rank))
+            for n, (t, g, rank) in enumerate(stated, start=1):
+                st = self._N(f"{self._v(node)}/statement/{n}")
+                self.add(node, self._P("llmkg:supersedes"), st, cur)
+                self.add(st, self._TYPE, self._P("rdf:Statement"), cur)
+                self.add(st, self._P("rdf:subject"), t[0], cur)
+                self.add(st, self._P("rdf:predicate"), t[1], cur)
+                self.add(st, self._P("rdf:object"), t[2], cur)
+                self.add(st, self._P("llmkg:statedIn"), g, cur)
+                self.add(st, self._P("llmkg:rank"), rank, cur)
+                superseded.add(t)
+        return superseded
+
+    def _map_block(self, rec, s, source, block, g, fields) -> None:
+        (self.model_block if rec.kind == "model" else self.block)(rec, s, source, block, g, fields)
+
+    def _field_triples(self, rec, s, source, block, key, g, fields) -> set:
+        """The triples that ``key`` of a source's block adds to what the rest of the block
+        says, about the record or the nodes minted for it (not a shared research problem)."""
+        def triples(b) -> set:
+            m = type(self)(self.vocab, self.base)
+            m._map_block(rec, s, source, b, g, fields)
+            return {m._triple(q) for q in m.quads}
+
+        rest = {k: v for k, v in block.items() if k != key}
+        own = self._v(s)
+        contribution = self._N(f"{self.base}contribution/{source}/{rec.id}")
+
+        def is_own(t) -> bool:
+            sub = self._v(t[0]) if not self._is_literal(t[0]) else ""
+            return sub == own or sub.startswith(own + "/") or t[0] == contribution or t[2] == contribution
+
+        return {t for t in triples(block) - triples(rest) if is_own(t)}
+
+    @staticmethod
+    def _is_literal(term) -> bool:
+        return isinstance(term, Literal)
+
+    def _comparable(self, triples: set, source: str) -> set:
+        """Triples as they compare across sources: minted nodes named alike, texts left out."""
+        out = set()
+        for t in triples:
+            p = self._nt(t[1])
+            if p.endswith("Text>"):
+                continue
+            out.add(tuple(self._nt(x).replace(f"/parameters/{source}/", "/parameters/curated/")
+                          .replace(f"/contribution/{source}/", "/contribution/curated/") for x in t))
+        return out
 
     def block(self, rec, s, source, block, g, fields) -> None:
         for key, value in block.items():
@@ -385,6 +520,11 @@ class Mapper:
                         self.add(enode, self._P(prop), self._Lit(str(entry[key]).strip()), g)
 
     def vocabularies(self) -> None:
+        start = len(self.quads)
+        self._vocabulary_quads()
+        self.resolved_view(start)
+
+    def _vocabulary_quads(self) -> None:
         g = self._N(CURATED_GRAPH)
         for scheme in self.vocab.schemes():
             snode = self.iri("scheme", scheme.name)
@@ -477,6 +617,20 @@ class TextMapper(Mapper):
     def _v(node: str) -> str:
         return node[1:-1]
 
+    _DEFAULT = None
+
+    @staticmethod
+    def _triple(q) -> tuple:
+        return q[:3]
+
+    @staticmethod
+    def _nt(term: str) -> str:
+        return term
+
+    @staticmethod
+    def _is_literal(term: str) -> bool:
+        return term[0] == '"'
+
     @staticmethod
     def _predicate(q):
         return q[1]
@@ -492,7 +646,8 @@ class TextMapper(Mapper):
         return self._Lit(str(int(n)), datatype=self._DT("integer"))
 
     def nquads(self) -> bytes:
-        return "".join([f"{s} {p} {o} {g} .\n" for s, p, o, g in self.quads]).encode()
+        return "".join([f"{s} {p} {o} {g} .\n" if g is not None else f"{s} {p} {o} .\n"
+                        for s, p, o, g in self.quads]).encode()
 
 
 def map_records(rs: RecordSet, vocabularies, base: str = DEFAULT_BASE) -> MappedGraph:

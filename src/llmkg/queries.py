@@ -38,12 +38,8 @@ API
 ``cache_key(version_id, sparql, substitutions, **options) -> str`` and ``ResultCache``
     For callers that cache results per store version (``store.Version.id``).
 
-Lists in results
-----------------
-A ``GROUP_CONCAT(...; separator="\\u001F")`` (the ASCII unit separator) marks a list:
-:func:`execute` splits such a value, sorts the items (case-insensitively, then by code
-point) and joins them with ``", "``. SPARQL leaves the order of GROUP_CONCAT unspecified;
-this makes every multi-valued cell deterministic.
+Results are what Oxigraph computed, byte for byte: no value is rewritten (a canned query
+that lists several values in a cell orders them itself, docs/queries.md).
 """
 
 from __future__ import annotations
@@ -70,7 +66,7 @@ from .vocab import GRAPH, PREFIXES, XSD, iri_from_text, shorten
 
 __all__ = [
     "Param", "CannedQuery", "QueryResult", "ResultCache",
-    "PARAM_TYPES", "VIEWS", "RESULT_FORMATS", "GRAPH_FORMATS", "LIST_SEPARATOR",
+    "PARAM_TYPES", "VIEWS", "RESULT_FORMATS", "GRAPH_FORMATS",
     "load_registry", "load_query", "parse_query", "query_form", "bind", "parse_param_value",
     "execute", "run", "execute_serialized", "Serialized", "execute_remote", "serialize", "render",
     "term_text", "cache_key",
@@ -82,8 +78,6 @@ VIEWS = ("table", "bar", "line", "timeline", "scatter", "scatter-log")
 CHART_OPTIONS = ("x", "y", "label", "series")
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml", "markdown")   # SELECT and ASK
 GRAPH_FORMATS = ("turtle", "ntriples", "jsonld", "rdfxml")            # CONSTRUCT and DESCRIBE
-LIST_SEPARATOR = "\u001f"
-LIST_JOINER = ", "
 
 MEDIA_TYPES = {
     "table": "text/plain; charset=utf-8",
@@ -548,18 +542,6 @@ class _Deadline(Exception):
     pass
 
 
-def _sorted_list(text: str) -> str:
-    items = [i for i in text.split(LIST_SEPARATOR) if i != ""]
-    items = sorted(set(items), key=lambda s: (s.casefold(), s))
-    return LIST_JOINER.join(items)
-
-
-def _post(term):
-    if isinstance(term, Literal) and LIST_SEPARATOR in term.value:
-        return Literal(_sorted_list(term.value))
-    return term
-
-
 def _materialize(res, form: str, max_rows: int | None, deadline: float | None,
                  drop: Sequence[str] = ()) -> QueryResult:
     if isinstance(res, QueryBoolean):
@@ -584,7 +566,7 @@ def _materialize(res, form: str, max_rows: int | None, deadline: float | None,
         if max_rows is not None and len(rows) >= max_rows:
             truncated = True
             break
-        rows.append(tuple(_post(sol[all_vars[j]]) for j in keep))
+        rows.append(tuple(sol[all_vars[j]] for j in keep))
         if deadline is not None and i % 256 == 255 and time.monotonic() > deadline:
             raise _Deadline
     return QueryResult("SELECT", variables, rows, truncated=truncated)
@@ -664,11 +646,10 @@ def _prefixes_in_text(sparql: str) -> dict[str, str]:
     return {}
 
 
-def union_kwargs(sparql: str, base_iri: str | None) -> dict:
-    """:func:`query_kwargs` for the common case: no dataset (given or in the query), no
-    substitutions, llmkg's predefined prefixes, the union of the named graphs as the
-    default graph."""
-    kwargs: dict[str, Any] = {"use_default_graph_as_union": True}
+def plain_kwargs(sparql: str, base_iri: str | None) -> dict:
+    """:func:`query_kwargs` for the common case: no dataset given, no substitutions,
+    llmkg's predefined prefixes."""
+    kwargs: dict[str, Any] = {}
     used = _prefixes_in_text(sparql)
     if used:
         kwargs["prefixes"] = used
@@ -677,14 +658,11 @@ def union_kwargs(sparql: str, base_iri: str | None) -> dict:
     return kwargs
 
 
-def query_kwargs(sparql: str, substitutions, default_graph, named_graphs,
-                  use_default_graph_as_union: bool, prefixes, base_iri, has_dataset) -> dict:
+def query_kwargs(sparql: str, substitutions, default_graph, named_graphs, prefixes, base_iri) -> dict:
     """The keyword arguments of ``Store.query`` for :func:`execute`: the dataset rule, the
     substitutions, the predefined prefixes and the base IRI."""
-    if (default_graph is None and named_graphs is None and use_default_graph_as_union and not substitutions
-            and prefixes is PREFIXES
-            and not (_scan.has_dataset(sparql) if has_dataset is None else has_dataset)):
-        return union_kwargs(sparql, base_iri)
+    if default_graph is None and named_graphs is None and not substitutions and prefixes is PREFIXES:
+        return plain_kwargs(sparql, base_iri)
     kwargs: dict[str, Any] = {}
     dg = None if default_graph is None else _graph_list(default_graph)
     ng = None if named_graphs is None else _graph_list(named_graphs)
@@ -697,11 +675,6 @@ def query_kwargs(sparql: str, substitutions, default_graph, named_graphs,
         # FROM NAMED without FROM means)
         kwargs["default_graph"] = []
         kwargs["named_graphs"] = ng
-    elif use_default_graph_as_union:
-        # Oxigraph ignores the query's own FROM / FROM NAMED when this flag is set: the
-        # union is the default only for a query that names no dataset
-        if not (_scan.has_dataset(sparql) if has_dataset is None else has_dataset):
-            kwargs["use_default_graph_as_union"] = True
     if substitutions:
         kwargs["substitutions"] = dict(substitutions)
     if prefixes:
@@ -743,12 +716,12 @@ def _query_error(exc: Exception) -> QueryError:
 
 
 def execute(store, sparql: str, substitutions: Mapping[Variable, Term] | None = None, *,
-            default_graph=None, named_graphs=None, use_default_graph_as_union: bool = True,
+            default_graph=None, named_graphs=None,
             timeout: float | None = None, max_rows: int | None = None,
             titles: Mapping[str, str] | None = None, keep_params: bool = False,
             hidden: Sequence[str] = (),
             prefixes: Mapping[str, str] | None = PREFIXES, base_iri: str | None = None,
-            form: str | None = None, has_dataset: bool | None = None) -> QueryResult:
+            form: str | None = None) -> QueryResult:
     """Run ``sparql`` on a pyoxigraph ``Store`` and materialize the result.
 
     ``substitutions`` (from :func:`bind`) bind variables to terms with Oxigraph's
@@ -760,20 +733,19 @@ def execute(store, sparql: str, substitutions: Mapping[Variable, Term] | None = 
     graph, whatever the query's ``FROM`` says; ``named_graphs`` alone restricts ``GRAPH``
     and leaves the default graph empty (the SPARQL protocol's rule). Without either, the
     query's own ``FROM``/``FROM NAMED`` decide; and when it has none either, the default
-    graph is the union of all graphs (``use_default_graph_as_union=False``: the store's
-    default graph).
+    graph is the store's: the merge of the named graphs, each triple once, with the
+    curated resolutions in place of what they supersede (see docs/rdf-model.md).
 
     ``prefixes`` are predefined for the query (ours by default; a query's own PREFIX
     declarations win); ``base_iri`` resolves relative IRIs. ``max_rows`` caps the rows
-    (``truncated`` is set); ``timeout`` in seconds raises :class:`QueryError`. ``form``
-    and ``has_dataset``, when the caller already knows them (the web endpoint scans every
-    query), save tokenizing the text again. Syntax errors, unknown prefixes and
+    (``truncated`` is set); ``timeout`` in seconds raises :class:`QueryError`. ``form``,
+    when the caller already knows it (the web endpoint scans every query), saves
+    tokenizing the text again. Syntax errors, unknown prefixes and
     substitution errors are :class:`QueryError`.
     """
     form = form or query_form(sparql) or "SELECT"
     subs = dict(substitutions or {})
-    kwargs = query_kwargs(sparql, subs, default_graph, named_graphs, use_default_graph_as_union,
-                           prefixes, base_iri, has_dataset)
+    kwargs = query_kwargs(sparql, subs, default_graph, named_graphs, prefixes, base_iri)
     drop = () if keep_params else tuple(v.value for v in subs) + tuple(hidden)
     started = time.perf_counter()
 
@@ -861,16 +833,6 @@ def _count_rows(body: bytes, fmt: str) -> int:
     return sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8"), newline=""))) - 1
 
 
-_LIST_SEPARATOR_BYTES = LIST_SEPARATOR.encode()
-
-
-def _has_list(body: bytes, fmt: str) -> bool:
-    """Whether a value may hold the list separator (then :func:`execute` sorts it)."""
-    if fmt == "json":   # escaped as \u001f (a backslash is rare in JSON: found at once)
-        return b"\\" in body and b"\\u001f" in body
-    return _LIST_SEPARATOR_BYTES in body
-
-
 _XML_DECL = b'<?xml version="1.0"?>'
 
 
@@ -892,7 +854,7 @@ def native_select(store, sparql: str, fmt: str, kwargs: dict, max_rows: int | No
     """A SELECT query's result in ``fmt`` (``json``, ``xml``, ``csv`` or ``tsv``) as
     pyoxigraph writes it while it evaluates the query, with ``store.query(sparql,
     **kwargs)`` (see :func:`query_kwargs`). None when that is not what :func:`serialize`
-    would give: more than ``max_rows`` rows, a list cell to sort, or a body over
+    would give: more than ``max_rows`` rows, or a body over
     :data:`NATIVE_MAX_BYTES` (then the caller materializes the result, which stops at
     ``max_rows``). A syntax or evaluation error is a :class:`QueryError`."""
     started = time.perf_counter()
@@ -905,7 +867,7 @@ def native_select(store, sparql: str, fmt: str, kwargs: dict, max_rows: int | No
         raise _query_error(exc) from None
     body = b"".join(out.parts)
     n = _count_rows(body, fmt)
-    if (max_rows is not None and n > max_rows) or _has_list(body, fmt):
+    if max_rows is not None and n > max_rows:
         return None
     if fmt == "xml":
         body = _xml_lines(body)
@@ -919,19 +881,18 @@ def native_select(store, sparql: str, fmt: str, kwargs: dict, max_rows: int | No
 
 def execute_serialized(store, sparql: str, fmt: str,
                        substitutions: Mapping[Variable, Term] | None = None, *,
-                       default_graph=None, named_graphs=None, use_default_graph_as_union: bool = True,
+                       default_graph=None, named_graphs=None,
                        timeout: float | None = None, max_rows: int | None = None,
                        titles: Mapping[str, str] | None = None, keep_params: bool = False,
                        hidden: Sequence[str] = (),
                        prefixes: Mapping[str, str] | None = PREFIXES, base_iri: str | None = None,
-                       form: str | None = None, has_dataset: bool | None = None) -> Serialized:
+                       form: str | None = None) -> Serialized:
     """``serialize(execute(...), fmt)`` in one step, with the same bytes, and faster.
 
     A SELECT result in ``json``, ``xml``, ``csv`` or ``tsv`` is written by pyoxigraph's own
     serializer while the query is evaluated (no Python object per row) whenever that gives
-    the same bytes as :func:`serialize`: no parameter columns to leave out, no list cells
-    to sort, at most ``max_rows`` rows and no ``timeout`` (column titles are put in the
-    CSV/TSV header). Otherwise, and for the other forms and formats, the result is
+    the same bytes as :func:`serialize`: no parameter columns to leave out, at most
+    ``max_rows`` rows and no ``timeout`` (column titles are put in the CSV/TSV header). Otherwise, and for the other forms and formats, the result is
     materialized by :func:`execute` and written by :func:`serialize`. The arguments are
     those of :func:`execute`.
     """
@@ -939,15 +900,14 @@ def execute_serialized(store, sparql: str, fmt: str,
     subs = dict(substitutions or {})
     drop = () if keep_params else tuple(v.value for v in subs) + tuple(hidden)
     if form == "SELECT" and timeout is None and not drop and fmt in NATIVE_FORMATS:
-        kwargs = query_kwargs(sparql, subs, default_graph, named_graphs, use_default_graph_as_union,
-                               prefixes, base_iri, has_dataset)
+        kwargs = query_kwargs(sparql, subs, default_graph, named_graphs, prefixes, base_iri)
         out = native_select(store, sparql, fmt, kwargs, max_rows, titles)
         if out is not None:
             return out
     result = execute(store, sparql, subs, default_graph=default_graph, named_graphs=named_graphs,
-                     use_default_graph_as_union=use_default_graph_as_union, timeout=timeout,
+                     timeout=timeout,
                      max_rows=max_rows, titles=titles, keep_params=keep_params, hidden=hidden,
-                     prefixes=prefixes, base_iri=base_iri, form=form, has_dataset=has_dataset)
+                     prefixes=prefixes, base_iri=base_iri, form=form)
     body, media_type = serialize(result, fmt)
     return Serialized(body, media_type, result.form, len(result), result.truncated, result.elapsed)
 

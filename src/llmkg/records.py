@@ -228,6 +228,8 @@ def _check_fields(data: dict, fields: dict[str, schema.Field], prefix: tuple, wh
             continue
         if key == "sources" and prefix == ():
             _check_sources(value, rec, problems, source_ids)
+        elif key == "curated" and prefix == ():
+            _check_curated(value, rec, problems)
         elif f.kind == "sections":
             _check_sections(value, rec, problems)
         elif f.kind != "-":
@@ -257,6 +259,45 @@ def _check_sources(value: Any, rec: Record, problems: list[Problem], source_ids:
             continue
         _check_fields(block, block_fields, ("sources", sid), f" in the {sid} statements",
                       rec, problems, source_ids)
+
+
+def _check_curated(value: Any, rec: Record, problems: list[Problem]) -> None:
+    """``curated: {KEY: {value: ..., reason: ..., see: ...}}``: KEY a statements key of the
+    record's kind, a value (of that key's kind) and a reason for each (an empty one: a Warning)."""
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        problems.append(Problem(rec.file, rec.line("curated"), "Violation", "curated",
+                                f"expected a mapping of statements key to resolution, got {_describe(value)}"))
+        return
+    block_fields = schema.BLOCK[rec.kind]
+    res_fields = schema.field_map(schema.RESOLUTION_FIELDS)
+    for key, res in value.items():
+        line = rec.line("curated", key)
+        f = block_fields.get(key)
+        if f is None:
+            _unknown_key(key, block_fields, " in curated", rec, line, problems)
+            continue
+        if not isinstance(res, dict):
+            problems.append(Problem(rec.file, line, "Violation", key,
+                                    f"expected a resolution (value, reason, see), got {_describe(res)}"))
+            continue
+        for k in res:
+            if k not in res_fields:
+                _unknown_key(k, res_fields, f" in the resolution of '{key}'", rec,
+                             rec.line("curated", key, k), problems)
+        if res.get("value") is None or (isinstance(res.get("value"), str) and not res["value"].strip()):
+            problems.append(Problem(rec.file, line, "Violation", key,
+                                    f"the resolution of '{key}' gives no value"))
+        else:
+            _check_value(f.kind, res["value"], key, ("curated", key, "value"), rec, problems)
+        reason = res.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            problems.append(Problem(rec.file, rec.line("curated", key, "reason") if "reason" in res else line,
+                                    "Warning", key, f"the resolution of '{key}' gives no reason: "
+                                    "say what the evidence is"))
+        if res.get("see") is not None:
+            _check_value("urls", res["see"], "see", ("curated", key, "see"), rec, problems)
 
 
 def _check_sections(value: Any, rec: Record, problems: list[Problem]) -> None:

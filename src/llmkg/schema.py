@@ -63,6 +63,8 @@ COMMON_TOP = [
     F("see also", "urls", "rdfs:seeAlso", doc="further links"),
     F("note", "text", "skos:note", doc="curator's note"),
     F("sources", "-", "-", doc="one statements block per source id"),
+    F("curated", "-", "-", doc="curated resolutions: per statements key, the preferred value, "
+                               "the reason and a link (see docs/data-format.md)"),
 ]
 
 TOP_FIELDS: dict[str, list[Field]] = {
@@ -191,6 +193,14 @@ SECTION_ENTRY_FIELDS = [
     F("paper", "ref:paper", "llmkg:paper"),
     F("label", "text", "rdfs:label", doc="how the list names the entry, e.g. 'GPT-1 (Radford et al., 2018)'"),
     F("note", "text", "skos:note", doc="the list's one-line summary of the paper"),
+]
+
+
+# keys of one curated resolution (``curated: {KEY: {value: ..., reason: ..., see: ...}}``)
+RESOLUTION_FIELDS = [
+    F("value", "-", "rdf:value", doc="the preferred value, written as a source block writes that key"),
+    F("reason", "text", "llmkg:reason", doc="what the evidence is (required)"),
+    F("see", "urls", "rdfs:seeAlso", doc="where the evidence can be read"),
 ]
 
 

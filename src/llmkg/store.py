@@ -152,9 +152,15 @@ def write_version(store_dir: str | os.PathLike, quads: Iterable[Quad], meta: dic
         for data, fmt, graph in extra:
             db.bulk_load(data, format=fmt, to_graph=NamedNode(graph))
         db.flush()
-        count = len(db)
+        named, triples = sizes(db)
         del db  # closes RocksDB before the directory moves
-        return work.commit(meta, count)
+        return work.commit(dict(meta, counts=dict(meta.get("counts", {}), triples=triples)), named)
+
+
+def sizes(db: Store) -> tuple[int, int]:
+    """(quads in the named graphs, triples in the default graph) of a database."""
+    triples = int(next(iter(db.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))[0].value)
+    return len(db) - triples, triples
 
 
 class Work:
@@ -171,7 +177,8 @@ class Work:
 
     def commit(self, meta: dict, quads: int) -> Version:
         """Make the work directory a version and swap ``current`` to it (the database must be
-        closed). ``quads`` is recorded in build.json."""
+        closed). ``quads``, the number of quads in the named graphs, is recorded in build.json
+        (the triples of the default graph are ``meta["counts"]["triples"]``)."""
         store_dir, work = self.store_dir, self.path
         version_id = new_version_id(meta.get("inputs_hash", secrets.token_hex(8)))
         meta = dict(meta, version=version_id, quads=quads)

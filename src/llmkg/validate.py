@@ -18,7 +18,7 @@ from typing import Iterable
 from . import schema, values
 from .mapping import MappedGraph
 from .records import Problem, Record, RecordSet
-from .vocab import CURATED_GRAPH, GRAPH, PREFIXES, expand, shorten
+from .vocab import CURATED_GRAPH, GRAPH, PREFIXES, RESOLUTIONS_ID, expand, shorten
 
 FUTURE_PLACEHOLDER = '"2999-12-31"^^xsd:date'
 SH = PREFIXES["sh"]
@@ -259,6 +259,14 @@ class Locator:
             if key_hint and (*yaml_path, key_hint) in rec.lines:
                 return rec.file, rec.line(*yaml_path, key_hint), key_hint, _item(rec, (*yaml_path, key_hint), value)
             return rec.file, rec.line(*yaml_path), key_hint or "", None
+        if source in (RESOLUTIONS_ID, "curated") and isinstance(rec.data.get("curated"), dict):
+            # a curated resolution's value (graph:resolutions; its minted nodes say "curated")
+            cur = rec.data["curated"]
+            for key in ([key_hint] if key_hint else []) + (self.keys["block:" + rec.kind].get(path, []) if path else []):
+                if isinstance(cur.get(key), dict):
+                    p = ("curated", key, "value")
+                    return rec.file, rec.line(*p), key, _item(rec, p, value)
+            return rec.file, rec.line("curated"), key_hint or "", None
         block = None
         if source and isinstance(rec.data.get("sources"), dict) and isinstance(rec.data["sources"].get(source), dict):
             block = rec.data["sources"][source]
@@ -360,7 +368,8 @@ def source_graph_ids(graph_names: Iterable[str]) -> list:
 def results_to_problems(runs, locator: "Locator", in_source, memo: dict | None = None) -> list[Problem]:
     """SHACL results of each run (source id, results in the form of :func:`_results`) as
     Problems at their file:line. A result found by several runs is reported once, by the
-    first (source graphs in sorted order).
+    first (source graphs in sorted order). In graph:resolutions, a missing value (sh:minCount)
+    is no problem: a resolution sets some keys, the sources the others.
 
     ``memo``: (result key, source) -> Problem, filled and reused (incremental builds)."""
     problems: list[Problem] = []
@@ -374,6 +383,8 @@ def results_to_problems(runs, locator: "Locator", in_source, memo: dict | None =
         # in a stable order (engines list results in their own order), so that the report,
         # which shows each line once, shows the same one whichever engine ran
         for key, r in sorted(((result_key(r), r) for r in results), key=lambda kr: _sortable(kr[0])):
+            if sid == RESOLUTIONS_ID and str(r["component"]).endswith("#MinCountConstraintComponent"):
+                continue   # a resolution sets some keys; what it does not set, the sources give
             focus = str(r["focus"])
             if key in seen:
                 continue
@@ -583,46 +594,105 @@ _DESCRIBE = {
     "date created": lambda f: f"'{f.text}'",
     "access level": lambda f: f"'{f.text}' ({f.value})",
 }
+# the statements keys a resolution of each fact may settle
+RESOLVING_KEYS = {"number of parameters": ("number of parameters",), "date created": ("date created",),
+                  "access level": ("access", "license"), "organization": ("organization",),
+                  "license": ("license",), "architecture": ("architecture", "pretraining architecture"),
+                  "paper": ("paper",)}
+ROUNDING = 20   # two counts within 1/20 (5 %) of the larger are one count, rounded
 
 
 def record_disagreements(rec: Record, vocabularies) -> list[Problem]:
-    """The Warnings of :func:`disagreements` for one model record."""
+    """The Warnings of :func:`disagreements` for one model record: every fact that two of
+    its sources give differently (parameter counts, dates, access levels, organizations,
+    licenses, architectures, papers) and that no curated resolution settles. Counts within
+    5 % of each other, and sets of which one holds the other, are an Info, not a Warning."""
     out: list[Problem] = []
     if rec.kind != "model":
         return out
     blocks = rec.data.get("sources")
     if not isinstance(blocks, dict) or len(blocks) < 2:
         return out
+    curated = rec.data.get("curated") if isinstance(rec.data.get("curated"), dict) else {}
     facts: dict[str, list[_Fact]] = {}
     for sid in sorted(blocks):
         b = blocks[sid]
         if not isinstance(b, dict):
             continue
-        t = b.get("number of parameters")
-        if isinstance(t, str):
-            m = values.parse_params(t).maximum
-            if m is not None:
-                facts.setdefault("number of parameters", []).append(
-                    _Fact(sid, "number of parameters", t, m))
-        t = b.get("date created")
-        if isinstance(t, str):
-            d = values.parse_date(t)
-            if d.ok:
-                facts.setdefault("date created", []).append(_Fact(sid, "date created", t, d.value))
-        acc = _access_of(b, vocabularies)
-        if acc:
-            key = "access" if "access" in b else "license"
-            facts.setdefault("access level", []).append(_Fact(sid, key, str(b[key]), acc))
+        for what, fact in _facts(sid, b, vocabularies):
+            facts.setdefault(what, []).append(fact)
     for what, found in facts.items():
+        if any(k in curated for k in RESOLVING_KEYS[what]):
+            continue   # settled by a resolution (graph:resolutions)
         first = found[0]
-        other = next((f for f in found[1:] if not _same(what, first.value, f.value)), None)
-        if other is None:
-            continue
-        msg = (f"the sources disagree on the {what}: {first.source} says {_DESCRIBE[what](first)}, "
-               f"{other.source} says {_DESCRIBE[what](other)}")
-        out.append(Problem(rec.file, rec.line("sources", first.source, first.key), "Warning",
-                           first.key, msg, f"{rs_base(rec)}", "llmkg:SourcesDisagree"))
+        for other in found[1:]:
+            kind = _compare(what, first.value, other.value)
+            if kind is None:
+                continue
+            if isinstance(first.value, frozenset):
+                msg = (f"the sources disagree on the {what}: {first.source} says '{first.text}', "
+                       f"{other.source} says '{other.text}'")
+            else:
+                msg = (f"the sources disagree on the {what}: {first.source} says {_DESCRIBE[what](first)}, "
+                       f"{other.source} says {_DESCRIBE[what](other)}")
+            if kind != "conflict":
+                msg += f" ({kind}, not a conflict)"
+            out.append(Problem(rec.file, rec.line("sources", first.source, first.key),
+                               "Warning" if kind == "conflict" else "Info",
+                               first.key, msg, f"{rs_base(rec)}", "llmkg:SourcesDisagree"))
+            break
     return out
+
+
+def _facts(sid: str, b: dict, vocabularies):
+    """(fact, _Fact) of one source's block, as the facts compare across sources."""
+    t = b.get("number of parameters")
+    if isinstance(t, str):
+        m = values.parse_params(t).maximum
+        if m is not None:
+            yield "number of parameters", _Fact(sid, "number of parameters", t, m)
+    t = b.get("date created")
+    if isinstance(t, str):
+        d = values.parse_date(t)
+        if d.ok:
+            yield "date created", _Fact(sid, "date created", t, d.value)
+    acc = _access_of(b, vocabularies)
+    if acc:
+        key = "access" if "access" in b else "license"
+        yield "access level", _Fact(sid, key, str(b[key]), acc)
+    for what, keys, scheme in (("organization", ("organization",), None), ("paper", ("paper",), None),
+                               ("license", ("license",), "licenses"),
+                               ("architecture", ("architecture", "pretraining architecture"), "architectures")):
+        key = next((k for k in keys if b.get(k) is not None), None)
+        if key is None:
+            continue
+        items = [str(v).strip() for v in (b[key] if isinstance(b[key], list) else [b[key]])
+                 if v is not None and str(v).strip()]
+        if scheme is None:
+            ids = frozenset(items)
+        else:
+            found = [vocabularies.lookup(scheme, v) for v in items]
+            if not all(found):
+                continue   # a value the vocabulary does not know: SHACL reports it
+            ids = frozenset(c.iri for cs in found for c in cs)
+        if ids:
+            yield what, _Fact(sid, key, ", ".join(items), ids)
+
+
+def _compare(what: str, x, y) -> str | None:
+    """None (the same), "rounding", "one names more" or "conflict"."""
+    if what == "date created":  # compare at the coarser precision: 2023-03-14 agrees with 2023-03
+        n = min(len(x), len(y))
+        return None if x[:n] == y[:n] else "conflict"
+    if what == "number of parameters":
+        if x == y:
+            return None
+        return "rounding" if abs(x - y) * ROUNDING < max(x, y) else "conflict"
+    if isinstance(x, frozenset):
+        if x == y:
+            return None
+        return "one names more" if x < y or y < x else "conflict"
+    return None if x == y else "conflict"
 
 
 @dataclass(frozen=True)
@@ -636,13 +706,6 @@ class _Fact:
 def rs_base(rec: Record) -> str:
     from .vocab import DEFAULT_BASE
     return f"{DEFAULT_BASE}{rec.kind}/{rec.id}"
-
-
-def _same(what: str, x, y) -> bool:
-    if what == "date created":  # compare at the coarser precision: 2023-03-14 agrees with 2023-03
-        n = min(len(x), len(y))
-        return x[:n] == y[:n]
-    return x == y
 
 
 def _access_of(block: dict, vocabularies) -> str | None:

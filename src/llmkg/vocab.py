@@ -32,6 +32,12 @@ PREFIXES: dict[str, str] = {
     "sh": "http://www.w3.org/ns/shacl#",
     "spdx": "http://spdx.org/licenses/",
 }
+# one prefix per kind of record, so that what llmkg prints (model:gpt-3) pastes back into a
+# query: a prefixed name cannot hold "/" (res:model/gpt-3 is not SPARQL)
+KIND_PREFIXES: dict[str, str] = {"model": "model/", "paper": "paper/", "org": "organization/",
+                                 "list": "reading-list/", "source": "source/", "problem": "problem/",
+                                 "arch": "architecture/", "corpus": "corpus/", "license": "license/"}
+PREFIXES.update({p: DEFAULT_BASE + path for p, path in KIND_PREFIXES.items()})
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
@@ -40,6 +46,8 @@ XSD = PREFIXES["xsd"]
 CURATED_GRAPH = GRAPH + "curated"
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 ONTOLOGY_GRAPH = GRAPH + "ontology"
+RESOLUTIONS_ID = "resolutions"        # the values of the curated resolutions (not a source id)
+RESOLUTIONS_GRAPH = GRAPH + RESOLUTIONS_ID
 
 
 def expand(name: str) -> str:
@@ -53,18 +61,20 @@ def expand(name: str) -> str:
         raise ValueError(f"unknown prefix in {name!r}") from None
 
 
+# a SPARQL/Turtle PN_LOCAL without escapes (letters, digits, "_", "-", ".", ":"; no "/")
+_PN_LOCAL = re.compile(r"[A-Za-z0-9_:\u00C0-\uFFFF](?:[A-Za-z0-9_\-.:\u00B7\u00C0-\uFFFF]*[A-Za-z0-9_\-:\u00B7\u00C0-\uFFFF])?")
+
+
 def shorten(iri: str, prefixes: dict[str, str] | None = None) -> str:
-    """The shortest prefixed name for ``iri``, or the IRI in angle brackets."""
+    """The shortest prefixed name for ``iri`` that is valid SPARQL and Turtle (it pastes
+    back into a query: ``model:gpt-3``), or the IRI in angle brackets."""
     best = None
     for prefix, ns in (prefixes or PREFIXES).items():
-        if iri.startswith(ns) and (best is None or len(ns) > len(best[1])):
+        if iri.startswith(ns) and _PN_LOCAL.fullmatch(iri[len(ns):]) and (best is None or len(ns) > len(best[1])):
             best = (prefix, ns)
     if best is None:
         return f"<{iri}>"
-    local = iri[len(best[1]):]
-    if not local or any(c in local for c in " <>\"{}|^`\\#?"):
-        return f"<{iri}>"
-    return f"{best[0]}:{local}"
+    return f"{best[0]}:{iri[len(best[1]):]}"
 
 
 def iri_from_text(value: str) -> str | None:

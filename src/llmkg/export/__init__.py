@@ -37,14 +37,14 @@ class Format:
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in [
-    Format("turtle", "turtle", "text/turtle", ".ttl", description="RDF 1.1 Turtle (union of the graphs)"),
+    Format("turtle", "turtle", "text/turtle", ".ttl", description="RDF 1.1 Turtle (the default graph: the resolved merge)"),
     Format("ntriples", "ntriples", "application/n-triples", ".nt",
-           description="N-Triples (union of the graphs)"),
-    Format("nquads", "nquads", "application/n-quads", ".nq", description="N-Quads (with the named graphs)"),
-    Format("trig", "trig", "application/trig", ".trig", description="TriG (with the named graphs)"),
+           description="N-Triples (the default graph: the resolved merge)"),
+    Format("nquads", "nquads", "application/n-quads", ".nq", description="N-Quads (the default graph and the named graphs)"),
+    Format("trig", "trig", "application/trig", ".trig", description="TriG (the default graph and the named graphs)"),
     Format("jsonld", "jsonld", "application/ld+json", ".jsonld",
            description="JSON-LD 1.1 with the published llmkg context (with the named graphs)"),
-    Format("rdfxml", "rdfxml", "application/rdf+xml", ".rdf", description="RDF/XML (union of the graphs)"),
+    Format("rdfxml", "rdfxml", "application/rdf+xml", ".rdf", description="RDF/XML (the default graph: the resolved merge)"),
     Format("orkg-csv", "orkg_csv", "text/csv", ".csv",
            description="ORKG CSV import format: one row per contribution"),
     Format("orkg-turtle", "orkg_turtle", "text/turtle", ".ttl",

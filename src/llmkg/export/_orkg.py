@@ -12,7 +12,9 @@ are keyed by ORKG label, in the column order of the ORKG comparison of LLMs
 Which contributions: those of one source graph, ``awesome-llms`` unless ``--graph`` names
 another (the ORKG comparison is built from awesome-LLMs; ``--graph awesome-huge-models``
 gives that list's models with the properties that carry an ORKG label). Contributions
-without a paper are kept apart (:attr:`OrkgView.orphans`): ORKG needs a paper.
+without a paper are kept apart (:attr:`OrkgView.orphans`): ORKG needs a paper. A statements
+key that a curated resolution settles takes the resolution's value (graph:resolutions): an
+export never passes on a known source error (GPT-4's 170T parameters).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode
 from .. import schema
 from ..errors import LlmkgError
 from ..values import slugify
-from ..vocab import CURATED_GRAPH, GRAPH, ONTOLOGY_GRAPH, PREFIXES, expand
+from ..vocab import CURATED_GRAPH, GRAPH, ONTOLOGY_GRAPH, PREFIXES, RESOLUTIONS_GRAPH, expand
 
 XSD = PREFIXES["xsd"]
 XSD_STRING = XSD + "string"
@@ -156,6 +158,14 @@ class _Graphs:
         self.store = store
         self.src = self._group(graph)
         self.cur = self._group(CURATED_GRAPH)
+        self.res = self._group(RESOLUTIONS_GRAPH)
+        # model IRI -> the statements keys that curated resolutions settle
+        self.resolved: dict[str, set] = {}
+        about, key = expand("llmkg:about"), expand("llmkg:resolvesKey")
+        for props in self.cur.values():
+            for m in props.get(about, []):
+                for k in props.get(key, []):
+                    self.resolved.setdefault(m.value, set()).add(k.value)
         self._labels: dict[str, str] = {}
 
     def _group(self, graph: str) -> dict[str, dict[str, list]]:
@@ -294,11 +304,14 @@ def _text_companion(prop: str) -> str:
 
 def _statements(gs: _Graphs, c: Contribution, cprops: dict, texts: bool = False) -> dict[str, list[Value]]:
     out: dict[str, list[Value]] = {}
-    mprops = gs.src.get(c.model_iri, {})
+    own = gs.src.get(c.model_iri, {})
+    resolved = gs.resolved.get(c.model_iri, set())
     name_in_source = expand("llmkg:nameInSource")
     for label in COLUMNS:
         vals: list[Value] = []
         f = FIELD_OF_LABEL.get(label)
+        # a key that a curated resolution settles takes the resolution's value
+        mprops = gs.res.get(c.model_iri, {}) if f is not None and f.key in resolved else own
         if label == "has model":
             name = gs.first_literal(gs.src, c.model_iri, name_in_source) if texts else None
             vals = [Value(name or c.model_label, resource=True, iri=c.model_iri)]

@@ -56,7 +56,8 @@ def canonical(quads: Iterable[Quad]) -> list[Quad]:
 
 
 def select(src) -> list[Quad]:
-    """The quads of ``src.graph`` (or of the whole store), canonical and sorted."""
+    """The quads of ``src.graph`` (or of the whole store: the default graph and the named
+    graphs), canonical and sorted."""
     store = src.store
     if src.graph is None:
         quads = store.quads_for_pattern(None, None, None, None)
@@ -66,7 +67,11 @@ def select(src) -> list[Quad]:
 
 
 def triples(src) -> list[Triple]:
-    """The triples of ``src.graph``, or the union of all graphs (each triple once), sorted."""
+    """The triples of ``src.graph``, or of the default graph (the merge of the named graphs
+    with the curated resolutions in place of what they supersede), sorted."""
+    if src.graph is None:
+        quads = src.store.quads_for_pattern(None, None, None, DefaultGraph())
+        return sorted((q.triple for q in canonical(quads)), key=triple_key)
     return sorted({q.triple for q in select(src)}, key=triple_key)
 
 

@@ -567,8 +567,7 @@ class App:
         if form == "SELECT" and fmt in Q.NATIVE_FORMATS:
             # the common case, without a job: pyoxigraph writes the answer as it evaluates
             # the query (Q.native_select); None when the job's way is needed after all
-            kwargs = (Q.union_kwargs(text, endpoint) if not sc.has_dataset else
-                      Q.query_kwargs(text, None, None, None, True, PREFIXES, endpoint, True))
+            kwargs = Q.plain_kwargs(text, endpoint)
             try:
                 out = self.runner.run(Q.native_select, timeout, context, self._store(v), text, fmt, kwargs,
                                       self.cfg.max_rows)
@@ -583,7 +582,7 @@ class App:
         if ans is None:
             job = {"kind": "query", "db": self._db_path(v), "sparql": text, "formats": [fmt],
                    "default_graph": None, "named_graphs": None, "base_iri": endpoint, "form": form,
-                   "has_dataset": sc.has_dataset, "max_rows": self.cfg.max_rows, "base": self.cfg.base}
+                   "max_rows": self.cfg.max_rows, "base": self.cfg.base}
             ans = self.runner.run(jobs.handle, timeout, context, job)
         if ans.get("ok"):
             val = ans["value"]
@@ -1055,7 +1054,7 @@ class App:
         job = {"kind": "query", "db": self._db_path(v), "sparql": text, "formats": [fmt],
                "default_graph": dg if given else None, "named_graphs": ng if given else None,
                "base_iri": endpoint,
-               "form": form, "has_dataset": sc.has_dataset, "max_rows": self.cfg.max_rows,
+               "form": form, "max_rows": self.cfg.max_rows,
                "base": self.cfg.base}
         try:
             val = await self.run_job(job)
@@ -1178,7 +1177,6 @@ class App:
         t = [Triple(svc, rdf_type, sd("Service")),
              Triple(svc, sd("endpoint"), NamedNode(endpoint)),
              Triple(svc, sd("supportedLanguage"), sd("SPARQL11Query")),
-             Triple(svc, sd("feature"), sd("UnionDefaultGraph")),
              Triple(svc, sd("defaultEntailmentRegime"), NamedNode("http://www.w3.org/ns/entailment/Simple")),
              Triple(svc, NamedNode(PREFIXES["dcterms"] + "title"), Literal("llmkg SPARQL endpoint")),
              Triple(svc, sd("defaultDataset"), ds),
@@ -1190,8 +1188,8 @@ class App:
         for f in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
                   "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
             t.append(Triple(svc, sd("resultFormat"), NamedNode(FORMATS_NS + f)))
-        if v.meta.get("quads") is not None:
-            t.append(Triple(dg, NamedNode("http://rdfs.org/ns/void#triples"), Literal(int(v.meta["quads"]))))
+        if v.meta.get("counts", {}).get("triples") is not None:
+            t.append(Triple(dg, NamedNode("http://rdfs.org/ns/void#triples"), Literal(int(v.meta["counts"]["triples"]))))
         for i, g in enumerate(info.get("named_graphs", [])):
             b = BlankNode(f"g{i}")
             t += [Triple(ds, sd("namedGraph"), b), Triple(b, rdf_type, sd("NamedGraph")),
@@ -1259,7 +1257,8 @@ class App:
         status = 200
         try:
             v = self.current()   # first: a swap seen by another worker is counted here too
-            head = {"status": "ok", "store_version": v.id, "triples": v.meta.get("quads"),
+            head = {"status": "ok", "store_version": v.id, "triples": v.meta.get("counts", {}).get("triples"),
+                    "quads_in_named_graphs": v.meta.get("quads"),
                     "built": v.meta.get("built_at")}
             if self._version_error:
                 head["warning"] = self._version_error

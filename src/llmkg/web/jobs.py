@@ -71,8 +71,7 @@ def _render(result, formats, job) -> dict:
 def job_query(job) -> dict:
     store = open_db(job["db"])
     kw = dict(default_graph=_terms(job.get("default_graph")), named_graphs=_terms(job.get("named_graphs")),
-              max_rows=job.get("max_rows"), base_iri=job.get("base_iri"), form=job.get("form"),
-              has_dataset=job.get("has_dataset"))
+              max_rows=job.get("max_rows"), base_iri=job.get("base_iri"), form=job.get("form"))
     formats = job["formats"]
     if len(formats) == 1 and formats[0] != "html":
         return _serialized(queries.execute_serialized(store, job["sparql"], formats[0], **kw), formats[0])
@@ -128,6 +127,7 @@ def job_update(job) -> dict:
 
 
 def _update(job, store_dir) -> dict:
+    from ..resolved import named_changes, settle
     from ..store import current_version, write_version
 
     v = current_version(store_dir)
@@ -136,6 +136,7 @@ def _update(job, store_dir) -> dict:
     mem.bulk_extend(src)
     before = len(mem)
     started = time.perf_counter()
+    old = set(mem)
     try:
         mem.update(job["update"], base_iri=job.get("base"))
     except SyntaxError as exc:
@@ -144,6 +145,10 @@ def _update(job, store_dir) -> dict:
         raise
     except (OSError, RuntimeError, ValueError) as exc:
         raise QueryError(f"the update failed: {exc}") from None
+    # the default graph follows what the update did to the named graphs (what it wrote
+    # into the default graph itself stays as written)
+    new_quads = set(mem)
+    settle(mem, named_changes(old - new_quads, new_quads - old))
     after = len(mem)
     if current_version(store_dir).id != v.id:
         raise LlmkgError("the store changed while the update ran (a build swapped in a new "

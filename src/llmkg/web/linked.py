@@ -66,11 +66,9 @@ def _graph_info(store, graphs) -> dict[str, dict]:
 def entity_facts(store, iri: str, max_rows: int | None) -> dict:
     s = _nt(iri)
     out = queries.execute(
-        store, f"SELECT ?g ?p ?o WHERE {{ {{ GRAPH ?g {{ {s} ?p ?o }} }} UNION {{ {s} ?p ?o }} }}",
-        use_default_graph_as_union=False, max_rows=max_rows)
+        store, f"SELECT ?g ?p ?o WHERE {{ {{ GRAPH ?g {{ {s} ?p ?o }} }} UNION {{ {s} ?p ?o }} }}", max_rows=max_rows)
     inc = queries.execute(
-        store, f"SELECT ?g ?x ?p WHERE {{ {{ GRAPH ?g {{ ?x ?p {s} }} }} UNION {{ ?x ?p {s} }} }} "
-               "ORDER BY ?p ?x", use_default_graph_as_union=False, max_rows=max_rows)
+        store, f"SELECT ?g ?x ?p WHERE {{ GRAPH ?g {{ ?x ?p {s} }} }} ORDER BY ?p ?x", max_rows=max_rows)
     iris = {iri}
     graphs = set()
     for g, p, o in out.rows:

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from ..vocab import DEFAULT_BASE, GRAPH, LLMKG, ONTOLOGY_IRI, PREFIXES, RDF_TYPE, XSD, shorten
+from ..vocab import DEFAULT_BASE, GRAPH, KIND_PREFIXES, LLMKG, ONTOLOGY_IRI, PREFIXES, RDF_TYPE, XSD, shorten
 
 STATIC = Path(__file__).parent / "static"
 
@@ -35,6 +35,7 @@ def esc(s) -> str:
 def prefixes_for(base: str | None) -> dict[str, str]:
     p = dict(PREFIXES)
     p["res"] = base or DEFAULT_BASE
+    p.update({k: p["res"] + path for k, path in KIND_PREFIXES.items()})
     return p
 
 
@@ -414,9 +415,12 @@ def entity_page(facts: dict, job: dict) -> str:
     for g, p, o in facts["out"]:
         by_graph.setdefault(g.value if g is not None else None, []).append((p.value, o))
 
+    resolved = {(p, o) for p, o in by_graph.get(None, [])}
+
     def graph_title(g):
         if g is None:
-            return "default graph <span class=muted>(added by SPARQL Update)</span>"
+            return ("The graph states <span class=muted>(the default graph: each value once, "
+                    "curated resolutions in place of what they supersede)</span>")
         info = facts["graphs"].get(g, {})
         out = iri_html(g, base)
         if info.get("source"):
@@ -426,12 +430,16 @@ def entity_page(facts: dict, job: dict) -> str:
             out += f' <span class="muted">license</span> {iri_html(info["license"], base, labels)}'
         return out
 
-    order = sorted(by_graph, key=lambda g: (g is None, g != GRAPH + "curated", g or ""))
+    order = sorted(by_graph, key=lambda g: (g is not None, g != GRAPH + "curated", g or ""))
     sections = []
     for g in order:
         rows = []
         for p, objs in _group_props(by_graph[g], labels, base):
-            vals = "".join(f"<li>{term_html(o, base, labels)}</li>" for o in objs)
+            vals = "".join(
+                f"<li>{term_html(o, base, labels)}</li>" if g is None or (p, o) in resolved else
+                f'<li class="superseded" title="superseded by a curated resolution (not in the default graph)">'
+                f'<del>{term_html(o, base, labels)}</del> <span class="muted">superseded</span></li>'
+                for o in objs)
             rows.append(f'<tr><th>{iri_html(p, base, labels)}</th><td><ul class="vals">{vals}</ul></td></tr>')
         sections.append(f'<section class="graph"><h2>{graph_title(g)}</h2>'
                         f'<table class="facts"><tbody>{"".join(rows)}</tbody></table></section>')

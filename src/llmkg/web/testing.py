@@ -20,12 +20,20 @@ from ..store import Version, write_version
 
 def load_trig_store(store_dir: str | os.PathLike, trig: str | os.PathLike | bytes,
                     meta: dict | None = None, extra_quads=()) -> Version:
-    """Write a new version of ``store_dir`` from TriG (a path or bytes) and swap it in."""
+    """Write a new version of ``store_dir`` from TriG (a path or bytes) and swap it in; its
+    default graph is the merge of its named graphs, as a build makes it (llmkg.resolved)."""
+    from pyoxigraph import Store
+
+    from ..resolved import settle
+
+    mem = Store()
     if isinstance(trig, (bytes, bytearray)):
-        quads = list(parse(bytes(trig), format=RdfFormat.TRIG))
+        mem.extend(parse(bytes(trig), format=RdfFormat.TRIG))
     else:
-        quads = list(parse(path=str(trig), format=RdfFormat.TRIG))
-    quads += [q for q in extra_quads if isinstance(q, Quad)]
+        mem.extend(parse(path=str(trig), format=RdfFormat.TRIG))
+    mem.extend([q for q in extra_quads if isinstance(q, Quad)])
+    settle(mem)
+    quads = list(mem)
     m = {"inputs_hash": os.urandom(8).hex(), "source": "test fixture"}
     m.update(meta or {})
     return write_version(store_dir, quads, m)
