@@ -329,9 +329,13 @@ def test_syntax_error_is_400_with_the_parsers_message(server):
     s, h, b = get(server, "SELECT * WHERE { ?s ?p }")
     assert s == 400 and h["content-type"].startswith("text/plain")
     msg = b.decode()
-    assert "not valid SPARQL" in msg and "error at 1:" in msg
-    col = int(msg.split("error at 1:")[1].split(":")[0].split("-")[0])
+    assert "not valid SPARQL" in msg and "line 1, column " in msg and "..=" not in msg
+    col = int(msg.split("line 1, column ")[1].split(" ")[0].rstrip(":"))
     assert col <= len("SELECT * WHERE { ?s ?p }") + 1   # positions are in the client's text
+    # an unknown prefix is named, with the known ones (llmkg.sparqlerrors)
+    s, _h, b = get(server, "SELECT * WHERE { ?s foo:bar ?o }")
+    assert s == 400
+    assert "line 1, column 28: unknown prefix 'foo:' (known: arch:, corpus:, dcterms:" in b.decode()
 
 
 @pytest.mark.parametrize("method, path, body, headers, status", [

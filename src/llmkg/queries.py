@@ -706,9 +706,11 @@ def needs_base(sparql: str) -> bool:
             or ("(" in sparql and _IRI_CALL.search(sparql) is not None))
 
 
-def _query_error(exc: Exception) -> QueryError:
+def _query_error(exc: Exception, sparql: str = "", prefixes: Mapping[str, str] | None = None) -> QueryError:
     if isinstance(exc, SyntaxError):
-        return QueryError(f"the query is not valid SPARQL: {exc}")
+        from .sparqlerrors import readable
+
+        return QueryError(f"the query is not valid SPARQL: {readable(str(exc), sparql, prefixes)}")
     msg = str(exc)
     if "SELECT projection" in msg:
         msg += " (a parameter must be a variable the query returns)"
@@ -754,7 +756,7 @@ def execute(store, sparql: str, substitutions: Mapping[Variable, Term] | None = 
             res = store.query(sparql, **kwargs)
             return _materialize(res, form, max_rows, deadline, drop)
         except (SyntaxError, RuntimeError, ValueError) as exc:
-            raise _query_error(exc) from None
+            raise _query_error(exc, sparql, prefixes) from None
 
     result = _with_timeout(work, timeout)
     result.elapsed = time.perf_counter() - started
@@ -864,7 +866,7 @@ def native_select(store, sparql: str, fmt: str, kwargs: dict, max_rows: int | No
     except _TooBig:
         return None
     except (SyntaxError, RuntimeError, ValueError) as exc:
-        raise _query_error(exc) from None
+        raise _query_error(exc, sparql, PREFIXES) from None
     body = b"".join(out.parts)
     n = _count_rows(body, fmt)
     if max_rows is not None and n > max_rows:

@@ -140,7 +140,9 @@ def _update(job, store_dir) -> dict:
     try:
         mem.update(job["update"], base_iri=job.get("base"))
     except SyntaxError as exc:
-        raise QueryError(f"the update is not valid SPARQL: {exc}") from None
+        from ..sparqlerrors import readable
+
+        raise QueryError(f"the update is not valid SPARQL: {readable(str(exc), job['update'])}") from None
     except PermissionError:   # the network barrier refused a socket: failed() answers 403
         raise
     except (OSError, RuntimeError, ValueError) as exc:
