@@ -100,11 +100,18 @@ BAD_INPUTS = [
     ("models/gpt-1.yaml", "organization: openai", "organization: open-ai",
      "data/models/gpt-1.yaml:10: Violation: organization: no organization with this id in "
      "data/organizations/ (value: 'open-ai')"),
+    # impossible or malformed dates: the build reports them as validate does (they made
+    # the build's validation threads race in rdflib's parser: "internal error", exit 2)
 ]
+for _bad in ("2023-02-30", "2023-13", "0000-01-01", "yesterday"):
+    BAD_INPUTS.append(("models/gpt-1.yaml", "date created: '2018-06-01'", f"date created: '{_bad}'",
+                       "data/models/gpt-1.yaml:9: Violation: date created: date created must be a date such "
+                       f"as 2023-03-14, 2023-03 or Mar. 2023 (value: '{_bad}')"))
 
 
 @pytest.mark.parametrize("rel,old,new,expected", BAD_INPUTS, ids=[
-    "broken-yaml", "bad-date", "unknown-key", "negative-count", "dangling-org"])
+    "broken-yaml", "bad-date", "unknown-key", "negative-count", "dangling-org",
+    "impossible-date", "month-13", "year-0", "date-in-words"])
 def test_bad_input_is_reported_at_its_line_and_refused_by_build(small, rel, old, new, expected):
     code, out = run("build", "--data", "data", "--store", "store")
     assert code == 0, out
@@ -120,8 +127,9 @@ def test_bad_input_is_reported_at_its_line_and_refused_by_build(small, rel, old,
 
     code, out = run("build", "--data", "data", "--store", "store")
     assert code == 1
-    assert out == (f"llmkg: error: {n} violation{'s' if n > 1 else ''} in data; the store was not "
-                   "changed (run 'llmkg validate' for the list)\n")
+    # the build says what validate says, then why it refused (one path to the same messages)
+    assert out == (expected + "\n" + f"llmkg: error: {n} violation{'s' if n > 1 else ''} in data; the store "
+                   "was not changed (all problems: llmkg validate --data data)\n")
     # the previous store is exactly as it was, and still answers
     assert sorted(p.name for p in (Path("store") / "versions").iterdir()) == store_before
     store, _v = open_read_only("store")
@@ -265,3 +273,24 @@ def test_a_build_runs_without_full_garbage_collections_and_restores_them(small, 
     assert run("build", "--data", "data", "--store", "store", "--full")[0] == 1
     assert seen == [before[:2] + (1 << 30,)] * 3
     assert gc.get_threshold() == before
+
+
+def test_an_impossible_date_in_the_shipped_data_is_a_violation_not_an_internal_error(tmp_path):
+    """Regression: on the whole data, a build in its own process (validation threads that
+    fall back to rdflib at once) crashed on '2023-02-30' with 'internal error:
+    ParseException' or 'TypeError: Param.postParse2()' (pyparsing is not thread-safe;
+    llmkg.fastshacl.RDFLIB_LOCK)."""
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    edit(data / "models" / "gpt-3.yaml", "date created: '2020-05-01'", "date created: '2023-02-30'")
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-m", "llmkg", "build", "--data", str(data), "--store",
+                              str(tmp_path / "store"), "--full", "-q"], capture_output=True, text=True, timeout=300)
+        assert out.returncode == 1, out.stderr
+        assert out.stderr.splitlines()[0] == (f"{data}/models/gpt-3.yaml:10: Violation: date created: date created "
+                                              "must be a date such as 2023-03-14, 2023-03 or Mar. 2023 (value: "
+                                              "'2023-02-30')")
+        assert "internal error" not in out.stderr

@@ -32,7 +32,7 @@ from . import __version__
 from .config import Paths
 from .errors import LlmkgError, ValidationFailed
 from .mapping import MappedGraph
-from .records import Problem, RecordSet, display_path
+from .records import Problem, RecordSet, display_path, is_regular_file
 from .store import Version, building, current_version, sizes as _sizes
 from .validate import ENGINES, Report
 from .vocab import CURATED_GRAPH, GRAPH, ONTOLOGY_GRAPH
@@ -77,6 +77,9 @@ def _inputs_hash(paths: Paths, digests: dict[str, str]) -> str:
     for rel in sorted(rels):
         h.update(rel.encode())
         d = digests.get(rel)
+        if d is None and not is_regular_file(data / rel):
+            h.update(b"not a regular file")   # (never read: a FIFO would block)
+            continue
         h.update(bytes.fromhex(d) if d else hashlib.sha256((data / rel).read_bytes()).digest())
     for f in sorted(Path(paths.shapes).glob("*.ttl")) + [Path(paths.ontology)]:
         h.update(str(f.relative_to(f.anchor)).encode())
@@ -154,7 +157,9 @@ def build(paths: Paths, step: Callable[[str], None] | None = None, engine: str =
             run.close()
             raise ValidationFailed(
                 f"{report.violations} violation{'s' if report.violations != 1 else ''} in "
-                f"{paths.data}; the store was not changed (run 'llmkg validate' for the list)")
+                f"{display_path(Path(paths.data))}; the store was not changed (all problems: "
+                f"llmkg validate --data {display_path(Path(paths.data))})",
+                [p for p in report.sorted() if p.severity == "Violation"])
         step("writing the store")
         t0 = time.perf_counter()
         meta = {

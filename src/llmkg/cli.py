@@ -23,11 +23,20 @@ base_option = click.option("--base", "base", metavar="IRI",
                            help="Base IRI for minted resources [default: https://w3id.org/llmkg/resource/].")
 
 
+SHOWN_VIOLATIONS = 20   # a refused build lists this many of its violations
+
+
 class LlmkgGroup(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except LlmkgError as exc:
+            shown = getattr(exc, "problems", [])[:SHOWN_VIOLATIONS]
+            for problem in shown:   # a refused build says where, like a compiler
+                click.echo(str(problem), err=True)
+            rest = len(getattr(exc, "problems", [])) - len(shown)
+            if rest > 0:
+                click.echo(f"... and {rest} more", err=True)
             click.echo(f"llmkg: error: {exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:

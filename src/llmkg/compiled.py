@@ -25,6 +25,7 @@ import hashlib
 import itertools
 import os
 import pickle
+import stat
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ from typing import Iterator
 
 from . import __version__, schema
 from .mapping import Mapper, TextMapper
-from .records import Problem, Record, _read_one, check_record, display_path, record_files
+from .records import Problem, Record, _Preread, is_regular_file, _read_one, check_record, display_path, record_files
 from .records import parse_yaml as _pyyaml_parse
 
 CACHE_FORMAT = 4
@@ -106,7 +107,7 @@ class Context:
         voc = self.data_dir / "vocabularies"
         if voc.is_dir():
             for f in sorted(voc.iterdir()):
-                if f.is_file():
+                if is_regular_file(f):
                     h.update(f.name.encode())
                     h.update(f.read_bytes())
         return h.hexdigest()
@@ -132,8 +133,8 @@ def list_files(data_dir: Path) -> list[tuple[str, str, str]]:
             continue
         names = []
         with os.scandir(d) as it:
-            for e in it:
-                if e.name.endswith((".yaml", ".yml")) and e.is_file():
+            for e in it:   # (a symbolic link or a FIFO is listed: compile_file skips it, saying so)
+                if e.name.endswith((".yaml", ".yml")) and not e.is_dir(follow_symlinks=False):
                     names.append(e.name)
         for name in sorted(names):
             out.append((os.path.join(d, name), kind, f"{folder}/{name}"))
@@ -143,14 +144,22 @@ def list_files(data_dir: Path) -> list[tuple[str, str, str]]:
 def compile_file(path: Path | str, kind: str, rel: str, ctx: Context) -> Compiled:
     from .validate import record_disagreements
 
-    fd = os.open(path, os.O_RDONLY)  # (os-level: a third of pathlib's cost)
+    try:   # (os-level: a third of pathlib's cost) a regular file only: no link, no FIFO
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return _skipped(path, kind, rel)
     try:
         st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            fd = None
+            return _skipped(path, kind, rel)
         chunks = [os.read(fd, st.st_size + 1)]
         while chunks[-1]:
             chunks.append(os.read(fd, 1 << 16))
     finally:
-        os.close(fd)
+        if fd is not None:
+            os.close(fd)
     data = b"".join(chunks)
     digest = hashlib.sha256(data).hexdigest()
     path = _Read(path, data)
@@ -171,7 +180,21 @@ def compile_file(path: Path | str, kind: str, rel: str, ctx: Context) -> Compile
     return c
 
 
-class _Read(type(Path())):
+def _skipped(path, kind: str, rel: str) -> Compiled:
+    """A record file name that is not a regular file: a Warning, nothing read."""
+    from .records import not_regular
+
+    try:
+        st = os.lstat(path)
+        size, mtime = st.st_size, st.st_mtime_ns
+    except OSError:
+        size, mtime = -1, 0
+    why = not_regular(path)
+    return Compiled(rel, size, mtime, hashlib.sha256(why.encode()).hexdigest(), kind, None, display_path(path),
+                    read_problems=[Problem(display_path(path), 1, "Warning", "", f"{os.path.basename(path)} {why}")])
+
+
+class _Read(type(Path()), _Preread):
     """A path whose text was read already (so that a file is read once, and hashed as read)."""
 
     def __new__(cls, path, data: bytes):

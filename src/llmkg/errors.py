@@ -40,9 +40,14 @@ class DataError(LlmkgError):
 
 
 class ValidationFailed(LlmkgError):
-    """The graph has SHACL violations; the build is refused."""
+    """The graph has SHACL violations; the build is refused. ``problems``: the violations
+    (llmkg.records.Problem), which the CLI prints before the message, as validate does."""
 
     exit_code = 1
+
+    def __init__(self, message: str, problems: list | None = None):
+        super().__init__(message)
+        self.problems = list(problems or [])
 
 
 class StoreError(LlmkgError):

@@ -77,6 +77,18 @@ log = logging.getLogger("llmkg.fastshacl")
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 RDF = rdflib.RDF
 RDFS = rdflib.RDFS
+# rdflib parses SPARQL with pyparsing, which is not thread-safe: two validation threads that
+# fall back to rdflib at once (an ill-typed value such as "2023-02-30"^^xsd:date) broke each
+# other's parse ("Param.postParse2() missing 1 required positional argument"). Every use of
+# rdflib's SPARQL and of pySHACL's evaluation from the validation threads holds this lock.
+RDFLIB_LOCK = threading.RLock()
+
+
+def _prepare(text: str):
+    from rdflib.plugins.sparql import prepareQuery
+
+    with RDFLIB_LOCK:
+        return prepareQuery(text)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 DUMMY_FOCUS = URIRef("urn:x-llmkg-fastshacl:focus")
 
@@ -211,11 +223,10 @@ def __sparql_touches_uncached(text: str, prologue: str) -> list | None:
     """The touches of a SPARQL SELECT (target or constraint), None when it is not local."""
     try:
         from rdflib.paths import AlternativePath, InvPath
-        from rdflib.plugins.sparql import prepareQuery
         from rdflib.plugins.sparql.parserutils import CompValue
         from rdflib.term import Variable
 
-        q = prepareQuery(prologue + text)
+        q = _prepare(prologue + text)
     except Exception:  # noqa: BLE001 - rdflib cannot parse it: no analysis
         return None
     this = Variable("this")
@@ -336,11 +347,10 @@ def __query_facts_uncached(text: str, prologue: str) -> tuple[set, bool] | None:
     or odd strings), None when rdflib cannot parse it."""
     try:
         from rdflib.paths import Path as RPath
-        from rdflib.plugins.sparql import prepareQuery
         from rdflib.plugins.sparql.parserutils import CompValue
         from rdflib.term import Variable
 
-        q = prepareQuery(prologue + text)
+        q = _prepare(prologue + text)
     except Exception:  # noqa: BLE001
         return None
     preds: set = set()
@@ -499,22 +509,21 @@ def _hash_join_text_uncached(text: str, prologue: str) -> str | None:
     its uncorrelated FILTER EXISTS as joins (:func:`_hoist_exists`), or None when that gains
     nothing or cannot be done faithfully: the rewritten text is accepted only when it parses
     back to the same algebra (else the rewrite without the joins is tried)."""
-    from rdflib.plugins.sparql import prepareQuery
     from rdflib.plugins.sparql.algebra import translateAlgebra
 
     try:
-        if _count_triples(prepareQuery(prologue + text).algebra) < 2:
+        if _count_triples(_prepare(prologue + text).algebra) < 2:
             return None
     except Exception:  # noqa: BLE001 - any failure: keep the query as written
         return None
     for rewrite in (lambda a: _split_bgps(_hoist_exists(a)), _split_bgps):
         try:
-            q = prepareQuery(prologue + text)
+            q = _prepare(prologue + text)
             q.algebra = rewrite(q.algebra)
             new = translateAlgebra(q)  # (mutates q)
-            ref = prepareQuery(prologue + text)
+            ref = _prepare(prologue + text)
             ref.algebra = rewrite(ref.algebra)
-            if _same_algebra(ref.algebra, prepareQuery(new).algebra):
+            if _same_algebra(ref.algebra, _prepare(new).algebra):
                 return new
         except Exception:  # noqa: BLE001 - any failure: the next way, or the query as written
             pass
@@ -1390,7 +1399,9 @@ class RunContext:
                 for st in unit.sparql_targets:
                     g = st.graph(self, self.dg, node)
                     rn = to_rdflib(NamedNode(node[1:-1])) if node.startswith("<") else None
-                    if rn is not None and any(r["this"] == rn for r in g.query(st.prologue + st.text)):
+                    with RDFLIB_LOCK:
+                        hit = rn is not None and any(r["this"] == rn for r in g.query(st.prologue + st.text))
+                    if hit:
                         terms.add(node)
                         break
         return sorted(terms)
@@ -1721,8 +1732,9 @@ class ValueCheck(_ValueBased):
             conv = {to_rdflib(t): t for t in todo}
             for t in todo:
                 cache[t] = None  # passes unless reported below
-            _ok, reports = self.comp.evaluate(SHACLExecutor(advanced_mode=True), rdflib.Graph(),
-                                              {DUMMY_FOCUS: list(conv)}, [])
+            with RDFLIB_LOCK:
+                _ok, reports = self.comp.evaluate(SHACLExecutor(advanced_mode=True), rdflib.Graph(),
+                                                  {DUMMY_FOCUS: list(conv)}, [])
             for _text, node, triples in reports:
                 fields = _result_fields(triples)
                 main = fields.pop(node, {})
@@ -1824,7 +1836,9 @@ class SparqlCheck(Check):
         binds, text = helper.pre_bind_variables(focus)
         g = self.rdflib.graph(ctx, ctx.dg, node)
         out = []
-        for r in g.query(helper.apply_prefixes(text), initBindings=binds):
+        with RDFLIB_LOCK:
+            rows = list(g.query(helper.apply_prefixes(text), initBindings=binds))
+        for r in rows:
             d = {k: to_oxigraph(v) if not isinstance(v, BNode) else BlankNode(str(v))
                  for k, v in r.asdict().items() if v is not None}
             d.setdefault("this", NamedNode(node[1:-1]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,27 +102,81 @@ def display_path(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
+def is_regular_file(path) -> bool:
+    """A regular file itself: not a symbolic link (which may point out of data/ or nowhere),
+    not a FIFO or a device (which a read would wait on forever)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def not_regular(path) -> str:
+    """Why a record file name is not read: a symbolic link, or not a regular file."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror}); skipped"
+    if stat.S_ISLNK(mode):
+        return "is a symbolic link: skipped (a record is a regular file inside the data directory)"
+    return "is not a regular file (a FIFO, a socket or a device): skipped"
+
+
 def record_files(data_dir: Path) -> list[Path]:
-    """Every record file under data_dir, in a stable order (vocabularies are not records)."""
+    """Every record file under data_dir, in a stable order (vocabularies are not records):
+    the names ``*.yaml``/``*.yml`` that are not directories (a symbolic link or a FIFO is
+    listed, and reported as skipped when read)."""
     files = []
     for kind, (folder, _cls) in schema.KINDS.items():
         d = data_dir / folder
         if d.is_dir():
-            files.extend(sorted(p for p in d.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
+            files.extend(sorted(p for p in d.iterdir() if p.suffix in (".yaml", ".yml")
+                                and not (p.is_dir() and not p.is_symlink())))
     return files
 
 
 # --- YAML nodes -> plain values with lines ------------------------------------------------
 
 
-def _plain(node: yaml.Node, path: tuple, lines: dict, problems: list, file: str) -> Any:
+MAX_VALUES = 100_000   # keys, items and texts of one record file (aliases counted as expanded)
+MAX_DEPTH = 32         # mappings and lists inside each other
+_PLAIN_TAGS = frozenset("tag:yaml.org,2002:" + t for t in
+                        ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "binary"))
+
+
+class _TooBig(Exception):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def _plain(node: yaml.Node, path: tuple, lines: dict, problems: list, file: str,
+           budget: list | None = None) -> Any:
+    """The value of a YAML node as text, lists and mappings, bounded: at most
+    :data:`MAX_VALUES` values (a YAML alias bomb expands to billions) and :data:`MAX_DEPTH`
+    levels; a tag other than YAML's plain ones (``!!python/object/apply:...``) is refused."""
+    if budget is None:
+        budget = [MAX_VALUES]
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooBig(node.start_mark.line + 1, f"the file holds more than {MAX_VALUES:,} values "
+                      "(YAML aliases that expand, or more than a record needs)")
+    if len(path) > MAX_DEPTH:
+        raise _TooBig(node.start_mark.line + 1, f"values nested more than {MAX_DEPTH} levels deep")
     lines[path] = node.start_mark.line + 1
+    if node.tag not in _PLAIN_TAGS and not (isinstance(node, yaml.ScalarNode) and node.tag == "!"):
+        problems.append(Problem(file, node.start_mark.line + 1, "Violation", path[-1] if path and
+                                isinstance(path[-1], str) else "",
+                                f"the YAML tag '{node.tag}' is not allowed: a record holds text, "
+                                "lists and mappings"))
+        return None
     if isinstance(node, yaml.ScalarNode):
         if node.tag == NULL_TAG and node.style is None:
             return None
         return node.value
     if isinstance(node, yaml.SequenceNode):
-        return [_plain(n, path + (i,), lines, problems, file) for i, n in enumerate(node.value)]
+        return [_plain(n, path + (i,), lines, problems, file, budget) for i, n in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for knode, vnode in node.value:
@@ -135,7 +190,7 @@ def _plain(node: yaml.Node, path: tuple, lines: dict, problems: list, file: str)
                                         f"duplicate key (first on line {lines[path + (key,)]})"))
                 continue
             lines[path + (key,)] = knode.start_mark.line + 1
-            out[key] = _plain(vnode, path + (key,), lines, problems, file)
+            out[key] = _plain(vnode, path + (key,), lines, problems, file, budget)
             lines[path + (key,)] = knode.start_mark.line + 1  # the key's line, not the value's
         return out
     raise DataError(f"unsupported YAML node {node!r}", file=file)  # pragma: no cover
@@ -160,7 +215,10 @@ def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int], list[Proble
         return None, lines, [Problem(file, 1, "Violation", "", f"YAML syntax error: {exc}")]
     if node is None:
         return None, lines, [Problem(file, 1, "Violation", "", "the file is empty")]
-    return _plain(node, (), lines, problems, file), lines, problems
+    try:
+        return _plain(node, (), lines, problems, file), lines, problems
+    except _TooBig as exc:
+        return None, {}, [Problem(file, exc.line, "Violation", "", exc.message)]
 
 
 # --- shape checks ---------------------------------------------------------------------------
@@ -177,6 +235,7 @@ def _describe(value: Any) -> str:
     return "text"
 
 
+_EXPONENT_RE = re.compile(r"\s*[-+]?[0-9.]+\s*[eE]\s*[-+]?[0-9]+\s*")
 _WHOLE_NUMBER_RE = re.compile(r"\s*[0-9][0-9,]*(\.[0-9]+)?\s*[kK]?\s*")
 
 
@@ -189,6 +248,11 @@ def _check_value(kind: str, value: Any, key: str, path: tuple, rec: Record,
         if kind == "integer" and not _WHOLE_NUMBER_RE.fullmatch(value):
             problems.append(Problem(rec.file, rec.line(*path), "Violation", key,
                                     f"expected a whole number, got '{value}'"))
+        elif kind == "number" and _EXPONENT_RE.fullmatch(value):
+            # (rdflib, and so pySHACL, would take "1e400"^^xsd:decimal for a number)
+            problems.append(Problem(rec.file, rec.line(*path), "Violation", key,
+                                    f"expected a number such as 18k or 3.4M, got '{value}' "
+                                    "(exponent notation is not read)"))
         return
     line = rec.line(*path)
     if kind in _SCALAR_KINDS or kind.startswith("ref:") or kind.startswith("concept:"):
@@ -342,10 +406,16 @@ def check_record(rec: Record, problems: list[Problem], source_ids: set[str]) -> 
     _check_fields(rec.data, schema.TOP[rec.kind], (), "", rec, problems, source_ids)
 
 
+class _Preread:
+    """Marks a path whose bytes were read already (llmkg.compiled._Read): not read again."""
+
+
 def _read_one(path: Path, kind: str, parse=None) -> tuple[Record | None, list[Problem]]:
     """The record in ``path`` and the problems of reading it; ``parse``: a reader with
     :func:`parse_yaml`'s result (default: that one)."""
     file = display_path(path)
+    if not isinstance(path, _Preread) and not is_regular_file(path):
+        return None, [Problem(file, 1, "Warning", "", f"{path.name} {not_regular(path)}")]
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:

@@ -414,6 +414,8 @@ def locate_result(r: dict, locator: "Locator", source: str | None) -> Problem:
     file, line, fld, original = locator.locate(focus, r["path"], r["value"], source)
     msg = r["message"] or "constraint not met"
     shown = original if original is not None else _short_value(r["value"])
+    if shown is not None and len(shown) > 80:   # (a 5,000-digit number: the report line stays a line)
+        shown = shown[:77] + "..."
     if shown is not None and shown not in msg:
         msg = f"{msg} (value: '{shown}')"
     if fld and msg.startswith(fld + ": "):  # the report line names the field already

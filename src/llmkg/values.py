@@ -137,7 +137,20 @@ def _to_int(d: Decimal) -> int:
     return int(d.to_integral_value(rounding=ROUND_HALF_UP))
 
 
+# More digits than any count, date or size a source gives (parameters, tokens and FLOPs stay
+# below 10^30): such a text is unreadable, not a number (Python refuses to write an int of
+# 4,300 digits, and no one means one).
+MAX_DIGITS = 30
+_TOO_LONG = re.compile(r"[0-9](?:[0-9,._ ]?[0-9]){%d,}" % MAX_DIGITS)
+
+
+def _too_long(text: str) -> bool:
+    return len(text) > MAX_DIGITS and _TOO_LONG.search(text) is not None
+
+
 def _number_with_unit(text: str) -> Decimal | None:
+    if _too_long(text):
+        return None
     m = _NUMBER_WITH_UNIT.fullmatch(text.strip())
     if not m:
         return None
@@ -155,7 +168,7 @@ def parse_millions(text: str) -> int | None:
     """``maximum number of parameters (in million)`` as a count of parameters:
     ``"117"`` -> 117000000, ``"0.35"`` -> 350000, ``"1,500"`` -> 1500000000.
     Empty or unreadable text -> None."""
-    m = _NUMBER.fullmatch(text.strip())
+    m = None if _too_long(text) else _NUMBER.fullmatch(text.strip())
     return None if m is None else _to_int(_decimal(*m.groups()) * 10**6)
 
 
@@ -380,6 +393,8 @@ def parse_params(text: str) -> ParsedParams:
     has_digits = _DIGIT.search(text) is not None
     if not has_digits:
         return ParsedParams((), None, False, True)
+    if _too_long(text):
+        return ParsedParams((), None, True, False)
     if _PLAIN_LIST.fullmatch(text):               # "124M, 355M, 774M, and 1.5B": no names
         variants = tuple(Variant(m.group(0), _count_value(m), m.group(0))
                          for m in _COUNT.finditer(text))

@@ -43,7 +43,7 @@ from typing import Iterator
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .records import display_path
+from .records import display_path, is_regular_file, not_regular
 from .errors import DataError
 from .values import is_absolute_http_url
 
@@ -294,6 +294,9 @@ def load_vocabularies(data_dir: str | Path, base: str = DEFAULT_RESOURCE_BASE) -
     if folder.is_dir():
         for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
             shown = display_path(path)
+            if not is_regular_file(path):
+                raise DataError(f"{path.name} {not_regular(path).replace(': skipped', '')}; a vocabulary "
+                                "is a regular file", file=shown, line=1)
             scheme = load_scheme(path.read_text(encoding="utf-8"), shown, path.stem, base)
             if scheme.name in schemes:
                 raise DataError(f"a second file for the vocabulary {scheme.name!r}", file=shown, line=1)
