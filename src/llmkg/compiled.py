@@ -236,12 +236,27 @@ def remap(rec: Record, ctx: Context) -> tuple[bytes, int, list]:
 _CTX: Context | None = None
 
 
+def _die_with_parent() -> None:
+    """A compile worker ends when the build process does, even by SIGKILL (Linux:
+    PR_SET_PDEATHSIG), instead of living on until it writes to a closed pipe."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):   # pragma: no cover - not Linux
+        return
+    if os.getppid() == 1:   # the parent died before the call
+        os._exit(1)
+
+
 def _init(ctx: Context) -> None:
     global _CTX
     import gc
 
     from . import records
 
+    _die_with_parent()
     _CTX = ctx
     # in this worker process only: records.parse_yaml reads with llmkg.fastyaml first (same
     # result, faster), and PyYAML resolves fewer tags (see _FastLoader)

@@ -300,12 +300,19 @@ def _check_fields(data: dict, fields: dict[str, schema.Field], prefix: tuple, wh
             _check_value(f.kind, value, key, path, rec, problems)
 
 
-def _check_sources(value: Any, rec: Record, problems: list[Problem], source_ids: set[str]) -> None:
+def _is_mapping(value: Any, key: str, what: str, rec: Record, problems: list[Problem]) -> bool:
+    """Whether the top-level ``key`` holds a mapping (None: nothing to check); a Violation if not."""
     if value is None:
-        return
+        return False
     if not isinstance(value, dict):
-        problems.append(Problem(rec.file, rec.line("sources"), "Violation", "sources",
-                                f"expected a mapping of source id to statements, got {_describe(value)}"))
+        problems.append(Problem(rec.file, rec.line(key), "Violation", key,
+                                f"expected a mapping of {what}, got {_describe(value)}"))
+        return False
+    return True
+
+
+def _check_sources(value: Any, rec: Record, problems: list[Problem], source_ids: set[str]) -> None:
+    if not _is_mapping(value, "sources", "source id to statements", rec, problems):
         return
     block_fields = schema.BLOCK[rec.kind]
     for sid, block in value.items():
@@ -328,11 +335,7 @@ def _check_sources(value: Any, rec: Record, problems: list[Problem], source_ids:
 def _check_curated(value: Any, rec: Record, problems: list[Problem]) -> None:
     """``curated: {KEY: {value: ..., reason: ..., see: ...}}``: KEY a statements key of the
     record's kind, a value (of that key's kind) and a reason for each (an empty one: a Warning)."""
-    if value is None:
-        return
-    if not isinstance(value, dict):
-        problems.append(Problem(rec.file, rec.line("curated"), "Violation", "curated",
-                                f"expected a mapping of statements key to resolution, got {_describe(value)}"))
+    if not _is_mapping(value, "curated", "statements key to resolution", rec, problems):
         return
     block_fields = schema.BLOCK[rec.kind]
     res_fields = schema.field_map(schema.RESOLUTION_FIELDS)

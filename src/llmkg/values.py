@@ -95,6 +95,8 @@ def parse_date(text: str) -> ParsedDate:
     """
     s = text.strip()
     bad = ParsedDate(text, "date", False)
+    if _too_long(s):
+        return bad
     m = _ISO_DATE.fullmatch(s)
     if m:
         return _ymd(int(m[1]), int(m[2]), int(m[3])) or bad
@@ -144,8 +146,15 @@ MAX_DIGITS = 30
 _TOO_LONG = re.compile(r"[0-9](?:[0-9,._ ]?[0-9]){%d,}" % MAX_DIGITS)
 
 
+# Digits other than ASCII's (Arabic-Indic, Devanagari...), which Python's int() and \d
+# accept: the sources write ASCII digits, and a value in other digits is refused as
+# unreadable rather than read as a number no other tool would see in the text.
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+
+
 def _too_long(text: str) -> bool:
-    return len(text) > MAX_DIGITS and _TOO_LONG.search(text) is not None
+    """An unreadable number: more than MAX_DIGITS digits, or digits that are not ASCII."""
+    return (len(text) > MAX_DIGITS and _TOO_LONG.search(text) is not None) or _OTHER_DIGIT.search(text) is not None
 
 
 def _number_with_unit(text: str) -> Decimal | None:
