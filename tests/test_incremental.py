@@ -413,3 +413,19 @@ def test_a_resolution_added_changed_and_removed(work):
     rebuild_and_compare(work)
     f.write_text(original, encoding="utf-8")
     rebuild_and_compare(work)
+
+
+def test_an_edit_that_keeps_the_size_and_the_mtime_is_seen(work):
+    """An edit of the same length whose mtime is put back (touch -d, a copy keeping times)
+    is read again: the stamp holds the change time and the inode too."""
+    build(Paths.resolve(data=work / "data", store=work / "store"))
+    f = first_with(work, "date created:")
+    st = f.stat()
+    text = f.read_text(encoding="utf-8")
+    m = re.search(r"date created: '?(?:[A-Z][a-z]+\.? )?(\d{4})", text)
+    year = m.group(1)
+    f.write_text(text.replace(m.group(0), m.group(0).replace(year, str(int(year) - 1)), 1), encoding="utf-8")
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert f.stat().st_size == st.st_size and f.stat().st_mtime_ns == st.st_mtime_ns
+    inc = rebuild_and_compare(work)
+    assert inc.checked.timings["changed files"] == 1

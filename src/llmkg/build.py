@@ -8,7 +8,8 @@ database (:mod:`llmkg.fastshacl`, or pySHACL with ``engine="pyshacl"``), before 
 made current, so a refused build leaves the store as it was.
 
 A build reuses the previous version when it can (``incremental``): the files whose size and
-modification time (or, failing that, content hash) did not change are not read again; the
+stamp (modification and change times, inode: :func:`llmkg.compiled.file_stamp`) did not
+change are not read again; the
 new database is a copy of the previous one (a RocksDB checkpoint: hard links) from which the
 quads of the changed records are removed and to which their new quads are added; and only
 the focus nodes those quads touch are validated again, the other results being those of the
@@ -204,12 +205,12 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 MAX_CHANGED = 0.2        # an incremental build redoes at most this share of the files...
 MAX_RESTRICT = 5000      # ...and revalidates at most this many focus nodes, else it is a full one
 
-Entry = namedtuple("Entry", "rel size mtime_ns digest kind rid n_quads file id_line at length "
+Entry = namedtuple("Entry", "rel size stamp digest kind rid n_quads file id_line at length "
                             "read_problems check_problems disagreements minted")
 
 
 def _entry(c, at: int, length: int) -> Entry:
-    return Entry(c.rel, c.size, c.mtime_ns, c.digest, c.kind, c.rid, c.n_quads, c.file, c.id_line,
+    return Entry(c.rel, c.size, c.stamp, c.digest, c.kind, c.rid, c.n_quads, c.file, c.id_line,
                  at, length, c.read_problems, c.check_problems, c.disagreements, c.minted)
 
 
@@ -384,7 +385,7 @@ class _Run:
 
         from pyoxigraph import DefaultGraph, Store
 
-        from .compiled import Pack, compile_file, compile_files, load_index, minted_quads
+        from .compiled import Pack, compile_file, compile_files, file_stamp, load_index, minted_quads
 
         t0 = time.perf_counter()
         idx = load_index(previous.path)
@@ -398,11 +399,11 @@ class _Run:
             e = old.get(rel)
             if e is not None and e.kind == kind:
                 try:
-                    st = os.stat(path)
+                    st = os.lstat(path)
                 except OSError:
                     todo.append((path, kind, rel))
                     continue
-                if st.st_size == e.size and st.st_mtime_ns == e.mtime_ns:
+                if st.st_size == e.size and file_stamp(st) == e.stamp:
                     kept[rel] = e
                     continue
             todo.append((path, kind, rel))
@@ -420,7 +421,7 @@ class _Run:
         for c in compiled:
             e = old.get(c.rel)
             if e is not None and e.digest == c.digest:  # touched, not changed
-                kept[c.rel] = e._replace(size=c.size, mtime_ns=c.mtime_ns)
+                kept[c.rel] = e._replace(size=c.size, stamp=c.stamp)
             else:
                 at, length = self.pack.append(c.blob)
                 changed[c.rel] = (c, _entry(c, at, length))

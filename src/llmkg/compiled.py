@@ -36,7 +36,7 @@ from .mapping import Mapper, TextMapper
 from .records import Problem, Record, _Preread, is_regular_file, _read_one, check_record, display_path, record_files
 from .records import parse_yaml as _pyyaml_parse
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 _FILE = 7                    # Entry fields: file, and the lists of problems
 _LIST_FIELDS = (11, 12, 13, 14)
 CHUNK = 200  # files per task sent to a worker
@@ -48,7 +48,7 @@ class Compiled:
 
     rel: str                    # path relative to the data directory (the cache key)
     size: int
-    mtime_ns: int
+    stamp: tuple                # file_stamp(): what tells an unchanged file without reading it
     digest: str                 # sha256 of the file's bytes
     kind: str
     rid: str | None             # the record's id (None: the file could not be read as a record)
@@ -64,7 +64,7 @@ class Compiled:
 
     def meta(self) -> tuple:
         """What the index keeps of a compiled file (the rest is in its blob)."""
-        return (self.rel, self.size, self.mtime_ns, self.digest, self.kind, self.rid, self.n_quads)
+        return (self.rel, self.size, self.stamp, self.digest, self.kind, self.rid, self.n_quads)
 
 
 class StreamMapper(TextMapper):
@@ -165,7 +165,7 @@ def compile_file(path: Path | str, kind: str, rel: str, ctx: Context) -> Compile
     path = _Read(path, data)
     rec, problems = _read_one(path, kind)  # records' own reader, on these bytes
 
-    c = Compiled(rel, st.st_size, st.st_mtime_ns, digest, kind, rec.id if rec else None,
+    c = Compiled(rel, st.st_size, file_stamp(st), digest, kind, rec.id if rec else None,
                  rec.file if rec else display_path(path), read_problems=problems, blob=data)
     if rec is None:
         return c
@@ -180,15 +180,22 @@ def compile_file(path: Path | str, kind: str, rel: str, ctx: Context) -> Compile
     return c
 
 
+def file_stamp(st: os.stat_result) -> tuple:
+    """(mtime, ctime, inode) of a file: an incremental build reads again a file whose size or
+    stamp changed. The ctime and the inode catch an edit that put the mtime back (touch -d,
+    a copy with its times kept), which only the content's hash would otherwise tell."""
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
 def _skipped(path, kind: str, rel: str) -> Compiled:
     """A record file name that is not a regular file: a Warning, nothing read."""
     from .records import not_regular
 
     try:
         st = os.lstat(path)
-        size, mtime = st.st_size, st.st_mtime_ns
+        size, mtime = st.st_size, file_stamp(st)
     except OSError:
-        size, mtime = -1, 0
+        size, mtime = -1, ()
     why = not_regular(path)
     return Compiled(rel, size, mtime, hashlib.sha256(why.encode()).hexdigest(), kind, None, display_path(path),
                     read_problems=[Problem(display_path(path), 1, "Warning", "", f"{os.path.basename(path)} {why}")])
