@@ -10,6 +10,9 @@
   that must stop because a query overran its time limit can answer the requests waiting
   on its other connections instead of dropping them (:mod:`.runner`), and so that the
   workers can even out their connections (:meth:`.server.SharedStats.crowded`).
+* A request's head is bounded: at most :data:`MAX_HEAD_BYTES` (else 431, and the
+  connection closed) and due within the keep-alive timeout of its first byte or of the
+  connection (else the connection is closed): slow or silent clients do not pile up.
 * A GET or HEAD without a body (the SPARQL protocol's usual request, the pages, the
   Linked Data) is answered right in the parser's callback: the app's synchronous entry
   (:meth:`.app.App.handle_sync`) gets the parsed request and returns the whole answer as
@@ -28,6 +31,13 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 CONNECTIONS: "set[HttpProtocol]" = set()
+MAX_HEAD_BYTES = 64 * 1024   # request line and headers; more is answered 431 and closed
+_431 = (b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
+        b"connection: close\r\ncontent-length: 58\r\n\r\nthe request line and headers are over 64 KiB; send less\r\n")
+
+
+class _Refused(Exception):
+    """The request's head is too big: answered 431, the connection closed."""
 on_connections = None   # called with the number of open connections when it changes
 
 
@@ -71,6 +81,9 @@ class HttpProtocol(HttpToolsProtocol):
     _sync: tuple | None = None     # (method, HTTP version, keep-alive) of a GET/HEAD answered here
     _idle_since: float | None = None   # when the last answer written here left the connection idle
     _idle_timer = None                 # the keep-alive timer of answers written here
+    _head_timer = None                 # a request's head must arrive within the keep-alive timeout
+    _head_bytes = 0
+    _refused = False
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -79,9 +92,38 @@ class HttpProtocol(HttpToolsProtocol):
         CONNECTIONS.add(self)
         if on_connections is not None:
             on_connections(len(CONNECTIONS))
+        self._arm_head_timer()   # a connection that sends nothing is closed too (slowloris)
+
+    def _arm_head_timer(self) -> None:
+        """Slow or silent clients (slowloris) do not hold a connection: the request line
+        and headers must all arrive within the keep-alive timeout of the first byte (or of
+        the connection), else the connection is closed."""
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+        self._head_timer = self.loop.call_later(self.timeout_keep_alive, self._head_late)
+
+    def _head_late(self) -> None:
+        self._head_timer = None
+        if not self.transport.is_closing():
+            self.transport.transport.close()
+
+    def _head_done(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _count_head(self, n: int) -> None:
+        self._head_bytes += n
+        if self._head_bytes > MAX_HEAD_BYTES:
+            raise _Refused
+
+    def on_url(self, url: bytes) -> None:
+        self._count_head(len(url))
+        super().on_url(url)
 
     def connection_lost(self, exc) -> None:
         CONNECTIONS.discard(self)
+        self._head_done()
         if self._idle_timer is not None:
             self._idle_timer.cancel()
             self._idle_timer = None
@@ -94,13 +136,30 @@ class HttpProtocol(HttpToolsProtocol):
         super().on_response_complete()
 
     def data_received(self, data) -> None:
+        if self._refused:
+            return
         self._idle_since = None
         if self.timeout_keep_alive_task is not None:   # (an earlier ASGI answer's timer)
             self._unset_keepalive_if_required()
         try:
             self.parser.feed_data(data)
+        except _Refused:
+            self._refuse()
+        except httptools.HttpParserCallbackError as exc:
+            if isinstance(exc.__context__, _Refused) or isinstance(exc.__cause__, _Refused):
+                self._refuse()
+            else:
+                self._parser_error(exc)
         except (httptools.HttpParserError, httptools.HttpParserUpgrade) as exc:
             self._parser_error(exc)
+
+    def _refuse(self) -> None:
+        self._refused = True
+        self._head_done()
+        transport = self.transport.transport
+        if not transport.is_closing():
+            transport.write(_431)
+            transport.close()
 
     def _parser_error(self, exc: Exception) -> None:
         """What uvicorn's ``data_received`` does when the parser stops: a 400, or an upgrade
@@ -117,6 +176,7 @@ class HttpProtocol(HttpToolsProtocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         # uvicorn's, without its Expect check: made in _make_scope, for the ASGI path only
+        self._count_head(len(name) + len(value) + 4)
         self.headers.append((name.lower(), value))
 
     def _sync_complete(self) -> None:
@@ -153,6 +213,8 @@ class HttpProtocol(HttpToolsProtocol):
         # uvicorn's makes the ASGI scope here; most requests never need one (see below)
         self.url = b""
         self.headers = []
+        self._head_bytes = 0
+        self._arm_head_timer()
 
     def _make_scope(self) -> None:
         url, headers = self.url, self.headers
@@ -162,6 +224,7 @@ class HttpProtocol(HttpToolsProtocol):
         self.scope["headers"] = headers
 
     def on_headers_complete(self) -> None:
+        self._head_done()
         parser = self.parser
         method = parser.get_method()
         if (self._handle_sync is not None and (method == b"GET" or method == b"HEAD")
