@@ -130,3 +130,26 @@ def test_a_full_disk(tmp_path):
         assert not list(store.glob("building-*"))
     finally:
         subprocess.run(["umount", str(disk)])
+
+
+@pytest.mark.slow
+def test_two_builds_at_once_one_fails_clearly(tmp_path):
+    """While a build holds the store's lock, another is refused at once with a one-line
+    error (exit 2); the first completes, and the store is the first's."""
+    from bench.generate import generate
+
+    data = tmp_path / "data"
+    generate(5_000, data, seed=8, invalid=0.0)
+    store = tmp_path / "store"
+    first = build(data, store, "--full")
+    deadline = time.monotonic() + 60
+    while not list(store.glob("building-*")) and time.monotonic() < deadline:   # it holds the lock
+        time.sleep(0.02)
+    second = build(ROOT / "data", store)
+    _out, err = second.communicate(timeout=120)
+    assert second.returncode == 2
+    assert err.decode().splitlines() == [f"llmkg: error: another build is writing {store}; try again when it ends"]
+    _out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    version, triples = answer(store)
+    assert int(triples) > 100_000 and not list(store.glob("building-*"))
