@@ -41,23 +41,23 @@ def _statements(quads: list) -> set:
     return {(p["s"], p["p"], p["o"]) for p in parts.values() if len(p) == 3}
 
 
-def changed_triples(removes: Iterable[Quad], adds: Iterable[Quad]) -> set:
-    """After records' quads changed (an incremental build): the triples whose place in the
-    default graph the change itself may not have settled: those it took out of the default
-    graph (another record, or a research problem of another graph, may still state them)
-    and those whose superseding statements it took out or put in."""
-    removes, adds = list(removes), list(adds)
-    return {(q.subject, q.predicate, q.object) for q in removes if isinstance(q.graph_name, DefaultGraph)} \
-        | _statements(removes + adds)
+def changed_triples(removes: Iterable[Quad], adds: Iterable[Quad], named: bool = False) -> set:
+    """The triples whose place in the default graph a change of quads may have changed and
+    that the change itself does not settle: those whose superseding statements it took out
+    or put in, and
 
-
-def named_changes(removes: Iterable[Quad], adds: Iterable[Quad]) -> set:
-    """After a SPARQL update: the triples of the named-graph quads it took out or put in, and
-    those whose superseding statements it changed (what it did to the default graph itself
-    stays as it did it)."""
+    * after records' quads changed (an incremental build: each record's quads carry its
+      share of the default graph), those it took out of the default graph (another record,
+      or a research problem of another graph, may still state them);
+    * ``named``, after a SPARQL update: those of the named-graph quads it took out or put in
+      (what it did to the default graph itself stays as it did it)."""
     removes, adds = list(removes), list(adds)
-    return {(q.subject, q.predicate, q.object) for q in removes + adds if not isinstance(q.graph_name, DefaultGraph)} \
-        | _statements(removes + adds)
+    if named:
+        own = {(q.subject, q.predicate, q.object) for q in removes + adds
+               if not isinstance(q.graph_name, DefaultGraph)}
+    else:
+        own = {(q.subject, q.predicate, q.object) for q in removes if isinstance(q.graph_name, DefaultGraph)}
+    return own | _statements(removes + adds)
 
 
 def settle(db, triples: Iterable[tuple] | None = None) -> tuple[int, int]:

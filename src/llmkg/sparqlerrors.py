@@ -35,11 +35,7 @@ def readable(message: str, sparql: str, prefixes: Mapping[str, str] | None = Non
     unknown = [n for n in re.findall(r"(?<![\w?$:.-])([A-Za-z][\w.-]*)?:(?=[\w%\\]|\s|$)", bare)
                if n not in known_names and not (n or "").upper() == "PREFIX"]
     if "Prefix not found" in rest or unknown:
-        before = text_line[:max(col - 1, 0)]
-        pm = _PNAME_BEFORE.search(before)
-        if pm is None:   # the parser may stop after the name
-            pm = re.search(r"([A-Za-z][\w.-]*)?:[\w.\-%\\]*", text_line[max(col - 1, 0):])
-        name = unknown[0] if unknown else (pm.group(1) or "") if pm else ""
+        name = unknown[0] if unknown else _name_at(text_line, col)
         known = sorted(known_names)
         shown = ", ".join(f"{p}:" for p in known[:12]) + (", ..." if len(known) > 12 else "")
         return (f"{where}: unknown prefix '{name}:' (known: {shown or 'none'}; "
@@ -57,6 +53,14 @@ def readable(message: str, sparql: str, prefixes: Mapping[str, str] | None = Non
         out += (f" (a prefixed name cannot hold '/': {slash.group(0)} is not SPARQL; write "
                 f"the full IRI or a prefix per kind, such as model:gpt-3)")
     return out
+
+
+def _name_at(text_line: str, col: int) -> str:
+    """The prefix of the prefixed name that ends at (or, the parser having stopped after it,
+    starts at) column ``col``."""
+    pm = _PNAME_BEFORE.search(text_line[:max(col - 1, 0)]) or \
+        re.search(r"([A-Za-z][\w.-]*)?:[\w.\-%\\]*", text_line[max(col - 1, 0):])
+    return (pm.group(1) or "") if pm else ""
 
 
 def _offset(lines: list[str], line: int, col: int) -> int:

@@ -127,7 +127,7 @@ def job_update(job) -> dict:
 
 
 def _update(job, store_dir) -> dict:
-    from ..resolved import named_changes, settle
+    from ..resolved import changed_triples, settle
     from ..store import current_version, write_version
 
     v = current_version(store_dir)
@@ -150,7 +150,7 @@ def _update(job, store_dir) -> dict:
     # the default graph follows what the update did to the named graphs (what it wrote
     # into the default graph itself stays as written)
     new_quads = set(mem)
-    settle(mem, named_changes(old - new_quads, new_quads - old))
+    settle(mem, changed_triples(old - new_quads, new_quads - old, named=True))
     after = len(mem)
     if current_version(store_dir).id != v.id:
         raise LlmkgError("the store changed while the update ran (a build swapped in a new "
