@@ -438,32 +438,57 @@ def test_timeout_is_an_error_not_a_cut_off_200(server):
     assert len(health["workers"]["pids"]) == 2
 
 
-def test_a_timeout_answers_the_requests_waiting_on_the_same_worker(store, tmp_path):
-    """A worker whose query overran exits; a request that arrived meanwhile on another of its
-    connections gets a 503 that says to send it again (never a silent reset), and the
-    replacement worker serves the next ones."""
+def _keep_alive_behind_a_slow_query(s1):
+    """A keep-alive connection that sends a request while its worker runs a runaway query:
+    (its answer, seconds it took, the runaway's answer)."""
     import threading
     from http.client import HTTPConnection
     from urllib.parse import urlsplit
 
-    with ServerProcess(store, "--timeout", "2", "--workers", "1") as s1:
-        u = urlsplit(s1.url)
-        keep = HTTPConnection(u.hostname, u.port, timeout=30)
-        keep.request("GET", "/sparql?" + urlencode({"query": "ASK {}"}))
-        first = keep.getresponse()
-        assert first.status == 200 and first.read()
-        slow = {}
-        t = threading.Thread(target=lambda: slow.update(r=get(s1, SLOW)))
-        t.start()
-        time.sleep(0.7)    # the only worker is now busy with the slow query
-        keep.request("GET", "/sparql?" + urlencode({"query": "ASK { ?s ?p ?o }"}))
-        r = keep.getresponse()
-        body = r.read()
-        t.join(30)
-        assert slow["r"][0] == 503 and b"limit of 2 s" in slow["r"][2]
-        assert r.status == 503 and b"send the request again" in body
-        assert r.getheader("Retry-After") == "1"
-        keep.close()
+    u = urlsplit(s1.url)
+    keep = HTTPConnection(u.hostname, u.port, timeout=30)
+    keep.request("GET", "/sparql?" + urlencode({"query": "ASK {}"}))
+    first = keep.getresponse()
+    assert first.status == 200 and first.read()
+    slow = {}
+    t = threading.Thread(target=lambda: slow.update(r=get(s1, SLOW)))
+    t.start()
+    time.sleep(0.7)    # the only worker is now busy with the slow query
+    t0 = time.monotonic()
+    keep.request("GET", "/sparql?" + urlencode({"query": "ASK { ?s ?p ?o }"}))
+    r = keep.getresponse()
+    body = r.read()
+    took = time.monotonic() - t0
+    t.join(30)
+    keep.close()
+    return r, body, took, slow["r"]
+
+
+def test_a_request_behind_a_runaway_query_is_served_by_another_worker(store):
+    """The only worker runs a query that will overrun; a request sent meanwhile on another
+    of its keep-alive connections moves, with its connection, to an extra worker and is
+    answered at once -- not after the time limit, and not with a 503."""
+    with ServerProcess(store, "--timeout", "3", "--workers", "1") as s1:
+        r, body, took, slow = _keep_alive_behind_a_slow_query(s1)
+        assert slow[0] == 503 and b"limit of 3 s" in slow[2]
+        assert (r.status, body) == (200, b'{"head":{},"boolean":true}')
+        assert took < 1.5, took
+        health = json.loads(http("GET", f"{s1.url}/health")[2])
+        assert health["workers"]["killed_on_timeout"] == 1 and health["workers"]["crashed"] == 0
+        assert health["workers"]["slots"] == 2
+
+
+def test_with_no_worker_free_a_waiting_request_gets_503_retry(store):
+    """With no extra worker allowed, a request that waits behind a runaway query is
+    answered 503 with Retry-After by the supervisor (never a silent reset), and the
+    replacement worker serves the next ones."""
+    with ServerProcess(store, "--timeout", "2", "--workers", "1", "--extra-workers", "0") as s1:
+        r, body, took, slow = _keep_alive_behind_a_slow_query(s1)
+        assert slow[0] == 503 and b"limit of 2 s" in slow[2]
+        assert r.status == 503 and body == (b"all 1 worker processes are busy with long queries; "
+                                            b"send the request again in a moment\n")
+        assert r.getheader("Retry-After") == "1" and r.getheader("Connection") == "close"
+        assert took < 1.0, took
         s, _, b = get(s1, "ASK {}")
         assert s == 200, b
         health = json.loads(http("GET", f"{s1.url}/health")[2])

@@ -393,9 +393,14 @@ def import_orkg_csv_cmd(file, data, source_id, update, dry_run):
               help="Memory for cached answers (per store version; 0: no cache).")
 @click.option("--keep-alive", default=5.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               metavar="S", help="Seconds an idle keep-alive connection stays open.")
+@click.option("--worker-memory", default=2048, show_default=True, type=click.IntRange(min=0), metavar="MB",
+              help="A query that takes its worker's memory past this is stopped and answered 503 (0: no limit).")
+@click.option("--extra-workers", type=click.IntRange(min=0), metavar="N",
+              help="Workers started while every worker is busy with a long query, stopped when idle "
+                   "[default: as many as --workers]; beyond them, requests are answered 503 (retry).")
 @click.option("--log-requests", is_flag=True, help="Log one line per request on stderr.")
 def serve_cmd(store, base, queries_dir, host, port, cors, timeout, max_rows, token, allow_load, workers,
-              public_url, max_request_bytes, cache_mb, keep_alive, log_requests):
+              public_url, max_request_bytes, cache_mb, keep_alive, worker_memory, extra_workers, log_requests):
     """Serve the store: SPARQL 1.1 endpoint (/sparql), canned queries (/queries), entity
     pages (/resource/...), the ontology (/ontology) and a web page for researchers (/)."""
     from .store import current_version
@@ -415,6 +420,7 @@ def serve_cmd(store, base, queries_dir, host, port, cors, timeout, max_rows, tok
                        max_rows=max_rows, update_token=token or None, allow_load=allow_load,
                        workers=workers or default_workers(), max_request_bytes=max_request_bytes,
                        public_url=public_url, cache_bytes=cache_mb << 20, keep_alive=keep_alive,
+                       worker_memory_mb=worker_memory, extra_workers=extra_workers,
                        log_requests=log_requests)
     if token:
         click.echo("llmkg serve: SPARQL Update enabled for Bearer-token holders", err=True)

@@ -30,8 +30,8 @@ from ..vocab import GRAPH, ONTOLOGY_IRI, PREFIXES
 from . import negotiate as N
 from . import pages
 from .config import ServerConfig
-from . import jobs
-from .protocol import CONNECTIONS, STATUS_LINE
+from . import handoff, jobs
+from .protocol import CONNECTIONS, HANDED, STATUS_LINE
 from .runner import Runner, pending_input, write_all
 from . import netguard
 from .scan import add_using, scan, strip_services
@@ -295,12 +295,18 @@ RELINK_SECONDS = 1.0
 
 
 class App:
-    def __init__(self, cfg: ServerConfig, slot: int = 0, stats=None, update_lock: str | None = None):
+    def __init__(self, cfg: ServerConfig, slot: int = 0, stats=None, update_lock: str | None = None,
+                 handoff=None):
         self.cfg = cfg
         self.slot = slot
         self.stats = stats                    # server.SharedStats (None: a lone process)
         self.update_lock_file = update_lock   # flock()ed by updates, across the workers
-        self.runner = Runner(on_timeout=self._on_timeout)
+        self.handoff = handoff                # this worker's end of its hand-off channel
+        self._handed: list = []               # connections handed over during the current job
+        on_state = (lambda busy: stats.set_busy(slot, busy)) if stats is not None else None
+        self.runner = Runner(on_timeout=self._on_timeout, memory_limit=cfg.worker_memory_bytes,
+                             on_busy=self._on_busy if handoff is not None else None,
+                             after_job=self._after_job, on_state=on_state)
         # each worker process caches what it answered: the budget is split between them
         self.cache = ResponseCache(cfg.cache_bytes // max(1, cfg.workers))
         self.started = time.time()
@@ -319,6 +325,7 @@ class App:
         self._registry_error: str | None = None
         self._info: dict[str, dict] = {}
         self.on_ready = None
+        self.receiver = None            # handoff.Receiver: connections other workers hand over
         base = cfg.base
         self.mounts: list[tuple[str, str]] = [("/resource/", base), ("/graph/", GRAPH)]
         for ns in (base, GRAPH):
@@ -724,6 +731,10 @@ class App:
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
                 await send({"type": "lifespan.startup.complete"})
+                if self.receiver is not None:
+                    import asyncio
+
+                    self.receiver.install(asyncio.get_running_loop())
                 if self.on_ready is not None:
                     self.on_ready()
             elif msg["type"] == "lifespan.shutdown":
@@ -867,13 +878,50 @@ class App:
         lines += [f"Content-Length: {len(resp.body)}", "Connection: close", "", ""]
         return "\r\n".join(lines).encode("latin-1") + body
 
-    def _on_timeout(self, context) -> None:
-        """The watchdog's thread, for a job over its limit; the process exits right after.
+    def _on_busy(self, context) -> None:
+        """The watchdog's thread, for a job that has run a moment: the connections of this
+        worker that are between two requests go to workers that are free (:mod:`.handoff`).
+        The event loop is stuck in the job: nothing else touches the connections."""
+        own = None
+        if context and context[0] is not None:
+            own = context[0][2]
+            if own is None:
+                cycle = getattr(context[0][1], "__self__", None)
+                own = next((c for c in CONNECTIONS if getattr(c, "cycle", None) is cycle), None)
+        known = set()     # the sockets (inodes: a socket may have two descriptors) of known connections
+        for conn in list(CONNECTIONS):
+            fd = conn.socket_fd()
+            if fd is not None:
+                try:
+                    known.add(os.fstat(fd).st_ino)
+                except OSError:  # pragma: no cover
+                    pass
+            if conn is own or fd is None or not conn.between_requests():
+                continue
+            if handoff.send_fd(self.handoff, fd):
+                self._handed.append(conn)
+        # sockets accepted just before the job began, whose protocol is not made yet
+        for fd in _accepted_sockets(known):
+            if handoff.send_fd(self.handoff, fd):
+                HANDED.add(fd)
+
+    def _after_job(self) -> None:
+        """The loop's thread, after a job for which connections were handed over: this
+        worker stops serving them (the workers that took them serve them now)."""
+        handed, self._handed = self._handed, []
+        for conn in handed:
+            conn.forget()
+
+    def _on_timeout(self, context, reason: str = "time") -> None:
+        """The watchdog's thread, for a job over its time or memory limit; the process exits
+        right after.
 
         The event loop is stuck in the job, so nothing else writes to the connections."""
         ctx, timeout = context if context else (None, self.cfg.timeout)
         if self.stats is not None:
             self.stats.timed_out(self.slot)   # visible in /health before the client sees 503
+            # not busy any more: new connections wait for the replacement, not a 503 "busy"
+            self.stats.set_busy(self.slot, False)
         own_fd = None
         if ctx is not None:
             req, send, proto = ctx
@@ -883,8 +931,13 @@ class App:
                 cycle = getattr(send, "__self__", None)
                 proto = next((c for c in CONNECTIONS if getattr(c, "cycle", None) is cycle), None)
             own_fd = proto.socket_fd() if proto is not None else None
-            msg = (f"the query ran longer than the limit of {timeout:g} s and was stopped. Narrow "
-                   "the query (a LIMIT, more specific patterns) or run it locally with 'llmkg query'.")
+            if reason == "memory":
+                msg = (f"the query needed more memory than this server allows a worker "
+                       f"({self.cfg.worker_memory_mb} MB) and was stopped. Narrow the query (a LIMIT, "
+                       "more specific patterns) or run it locally with 'llmkg query'.")
+            else:
+                msg = (f"the query ran longer than the limit of {timeout:g} s and was stopped. Narrow "
+                       "the query (a LIMIT, more specific patterns) or run it locally with 'llmkg query'.")
             resp = self.error(req, 503, msg, [("Cache-Control", "no-store")])
             if own_fd is not None:
                 write_all(own_fd, self._raw_response(req, resp))
@@ -893,10 +946,11 @@ class App:
                               b"send the request again\n", "text/plain; charset=utf-8",
                          [("Retry-After", "1"), ("Cache-Control", "no-store")])
         data = self._raw_response(None, retry)
+        handed = set(map(id, self._handed))
         for conn in list(CONNECTIONS):
             fd = conn.socket_fd()
-            if fd is None or fd == own_fd:
-                continue
+            if fd is None or fd == own_fd or id(conn) in handed:
+                continue    # (a connection handed over is another worker's now)
             try:
                 waiting = pending_input(fd) > 0 or (conn.cycle is not None and not conn.cycle.response_complete)
                 if waiting and conn.transport.get_write_buffer_size() == 0:
@@ -1438,6 +1492,40 @@ class App:
         resp = Response(200, val["body"], val["ctype"], self._common_headers(v, etag) + [("Vary", "Accept")])
         self.cache.put(key, resp)
         return resp
+
+
+def _accepted_sockets(known: set) -> list[int]:
+    """The TCP connections of this process whose socket (inode) is not among ``known``
+    (accepted by the event loop, their protocol not made yet), from ``/proc/self/fd``."""
+    import socket as _socket
+    import stat
+
+    found = []
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:  # pragma: no cover - not Linux
+        return found
+    for name in names:
+        fd = int(name)
+        if fd in HANDED:
+            continue
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISSOCK(st.st_mode) or st.st_ino in known:
+                continue
+            s = _socket.socket(fileno=fd)
+        except OSError:
+            continue
+        try:
+            if (s.family in (_socket.AF_INET, _socket.AF_INET6) and s.type == _socket.SOCK_STREAM
+                    and not s.getsockopt(_socket.SOL_SOCKET, _socket.SO_ACCEPTCONN)):
+                s.getpeername()          # connected
+                found.append(fd)
+        except OSError:
+            pass
+        finally:
+            s.detach()
+    return found
 
 
 def create_app(cfg: ServerConfig, **kw) -> App:

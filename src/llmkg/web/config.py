@@ -37,7 +37,17 @@ class ServerConfig:
     cache_bytes: int = 64 << 20        # responses kept per store version (LRU)
     public_url: str | None = None      # how clients reach us, for SERVICE <self> (None: from Host)
     keep_alive: float = 5.0            # seconds an idle keep-alive connection stays open
+    worker_memory_mb: int = 2048       # a worker past this (resident) while a query runs stops it
+    extra_workers: int | None = None   # workers started while all are busy (None: as many as workers)
     log_requests: bool = False
+
+    @property
+    def worker_memory_bytes(self) -> int | None:
+        return self.worker_memory_mb << 20 if self.worker_memory_mb else None
+
+    @property
+    def max_extra_workers(self) -> int:
+        return self.workers if self.extra_workers is None else self.extra_workers
 
     @property
     def updates_enabled(self) -> bool:

@@ -31,6 +31,7 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 CONNECTIONS: "set[HttpProtocol]" = set()
+HANDED: "set[int]" = set()   # sockets handed to another worker while a job ran (see .handoff)
 MAX_HEAD_BYTES = 64 * 1024   # request line and headers; more is answered 431 and closed
 _431 = (b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
         b"connection: close\r\ncontent-length: 58\r\n\r\nthe request line and headers are over 64 KiB; send less\r\n")
@@ -84,9 +85,16 @@ class HttpProtocol(HttpToolsProtocol):
     _head_timer = None                 # a request's head must arrive within the keep-alive timeout
     _head_bytes = 0
     _refused = False
+    _in_message = False                # a request begun whose answer is not written yet
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        if HANDED:
+            fd = self.socket_fd()
+            if fd in HANDED:   # accepted just before a job began, and handed over meanwhile
+                HANDED.discard(fd)
+                self.forget()
+                return
         self._handle_sync = getattr(self.app, "handle_sync", None)
         self.transport = _CoalescingTransport(transport)
         CONNECTIONS.add(self)
@@ -133,7 +141,35 @@ class HttpProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         self.transport.flush()
+        self._in_message = False
         super().on_response_complete()
+
+    def between_requests(self) -> bool:
+        """Whether nothing of a request is here: none begun, no answer left to write (such a
+        connection can move to another worker, :mod:`.handoff`)."""
+        if self._in_message or self._sync is not None or self.pipeline:
+            return False
+        if self.cycle is not None and not self.cycle.response_complete:
+            return False
+        t = self.transport
+        t = getattr(t, "transport", t)
+        try:
+            return not t.is_closing() and t.get_write_buffer_size() == 0
+        except Exception:  # pragma: no cover
+            return False
+
+    def forget(self) -> None:
+        """Stop serving this connection here without ending it for the client: another
+        worker holds a copy of its socket and serves it now. Reading stops at once; this
+        process's copy is closed (no FIN: the other copy keeps the connection open)."""
+        t = self.transport
+        t = getattr(t, "transport", t)
+        try:
+            t.pause_reading()
+        except Exception:  # pragma: no cover
+            pass
+        self._refused = True   # nothing read here any more is served
+        t.close()
 
     def data_received(self, data) -> None:
         if self._refused:
@@ -214,6 +250,7 @@ class HttpProtocol(HttpToolsProtocol):
         self.url = b""
         self.headers = []
         self._head_bytes = 0
+        self._in_message = True
         self._arm_head_timer()
 
     def _make_scope(self) -> None:
@@ -254,6 +291,7 @@ class HttpProtocol(HttpToolsProtocol):
                                              keep_alive, self.server_state.default_headers)
         transport = self.transport.transport     # the answer is whole: no need to hold it
         self.server_state.total_requests += 1
+        self._in_message = False
         if transport.is_closing():                # the client left while its query ran
             return
         transport.write(data)

@@ -14,6 +14,14 @@ watchdog thread checks its deadline. When a job overruns, the watchdog:
    supervisor starts a replacement at once and the other workers serve meanwhile. Idle
    keep-alive connections of this process are closed, as a server may always do.
 
+The same watchdog stops a job whose process grows past the memory limit (``--worker-memory``),
+in the same way: one query cannot take the machine's memory.
+
+Soon after a job has begun (:data:`.handoff.BUSY_AFTER`), the watchdog calls ``on_busy`` once:
+the app then hands its other connections to workers that are free (:mod:`.handoff`), so that
+no client waits behind this job. ``after_job`` is called in the loop's thread when a job
+ends, before anything else of the loop runs (the app forgets the connections it handed over).
+
 The watchdog and the loop thread agree through one lock, taken when a job ends: either the
 job's result is used, or the watchdog's 503 is sent, never both.
 """
@@ -27,10 +35,32 @@ import time
 from array import array
 
 
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def resident_bytes() -> int:
+    """This process's resident memory (Linux: ``/proc/self/statm``; 0 where unknown)."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        return 0
+
+
 class Runner:
-    def __init__(self, on_timeout=None):
-        """``on_timeout(job_context)`` is called by the watchdog for a job that overran
-        (then the process exits)."""
+    def __init__(self, on_timeout=None, on_busy=None, after_job=None, memory_limit: int | None = None,
+                 busy_after: float = 0.05, on_state=None):
+        """``on_timeout(job_context, reason)`` is called by the watchdog for a job that overran
+        its time (``reason`` "time") or the memory limit ("memory"); then the process exits.
+        ``on_busy(job_context)`` is called by the watchdog once per job that runs longer than
+        ``busy_after`` seconds, ``after_job()`` in the caller's thread after a job for which
+        ``on_busy`` was called; ``on_state(busy)`` when a job begins and ends."""
+        self.on_busy = on_busy
+        self.after_job = after_job
+        self.on_state = on_state
+        self.memory_limit = memory_limit
+        self.busy_after = busy_after
+        self._busy_done: tuple | None = None   # the job on_busy was called for
         self._lock = threading.Lock()
         self._job: tuple | None = None      # (deadline, context)
         self._thread: threading.Thread | None = None
@@ -52,25 +82,51 @@ class Runner:
         if timeout != self._timeout:
             self._ensure_watchdog(timeout)
         self.jobs += 1
-        self._job = (time.monotonic() + timeout, context)
+        start = time.monotonic()
+        job = self._job = (start + timeout, context, start)
+        if self.on_state is not None:
+            self.on_state(True)
         try:
             return fn(*args)
         finally:
             with self._lock:        # the watchdog may hold it while it answers 503
                 self._job = None
+                busy = self._busy_done is job
+                self._busy_done = None
+            if self.on_state is not None:
+                self.on_state(False)
+            if busy and self.after_job is not None:
+                self.after_job()
 
     def _watch(self) -> None:
         while True:
-            time.sleep(self._tick)
+            time.sleep(min(self._tick, self.busy_after))
             job = self._job
-            if job is None or time.monotonic() < job[0]:
+            if job is None:
+                continue
+            now = time.monotonic()
+            reason = "time" if now >= job[0] else None
+            if reason is None and self.memory_limit and resident_bytes() > self.memory_limit:
+                reason = "memory"
+            if reason is None:
+                if (self.on_busy is not None and self._busy_done is not job
+                        and now - job[2] >= self.busy_after):
+                    with self._lock:
+                        if self._job is job:
+                            self._busy_done = job
+                            try:
+                                self.on_busy(job[1])
+                            except Exception:  # pragma: no cover - never stop the watchdog
+                                import logging
+
+                                logging.getLogger("llmkg.web").exception("handing connections over failed")
                 continue
             with self._lock:
                 if self._job is not job:
                     continue        # it ended meanwhile
                 try:
                     if self.on_timeout is not None:
-                        self.on_timeout(job[1])
+                        self.on_timeout(job[1], reason)
                 finally:
                     from .server import EXIT_TIMEOUT
 

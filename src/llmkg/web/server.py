@@ -72,17 +72,23 @@ def bind(host: str, port: int) -> socket.socket:
 class SharedStats:
     """Counters shared by the supervisor and its workers (an anonymous shared mapping made
     before the fork): per worker slot its pid, the queries it stopped on a timeout (written
-    by the worker itself, before it answers 503), the crashes (written by the supervisor)
-    and its open connections (written by the worker). Every field has one writer, so no
-    lock is needed."""
+    by the worker itself, before it answers 503), the crashes (written by the supervisor),
+    its open connections and since when it has been busy with a job (written by the worker;
+    0: idle). Every field has one writer, so no lock is needed. A slot without a worker
+    counts :data:`NO_WORKER` connections, so that it is never the least busy one."""
 
     _SLOT = struct.Struct("=qqqq")   # pid, timeouts, crashes, started
+    NO_WORKER = 1 << 40
 
     def __init__(self, slots: int):
         self.slots = max(1, min(slots, MAX_SLOTS))
-        self._mem = mmap.mmap(-1, (self._SLOT.size + 8) * self.slots)
+        self._mem = mmap.mmap(-1, (self._SLOT.size + 16) * self.slots)
         # the open connections of each slot, after the slots: read at once by crowded()
-        self._conns = memoryview(self._mem)[self._SLOT.size * self.slots:].cast("q")
+        base = self._SLOT.size * self.slots
+        self._conns = memoryview(self._mem)[base:base + 8 * self.slots].cast("q")
+        self._busy = memoryview(self._mem)[base + 8 * self.slots:].cast("q")
+        for i in range(self.slots):
+            self._conns[i] = self.NO_WORKER
 
     def _get(self, i: int) -> list[int]:
         return list(self._SLOT.unpack_from(self._mem, i * self._SLOT.size))
@@ -95,6 +101,15 @@ class SharedStats:
         rec[0], rec[3] = pid, rec[3] + 1
         self._set(i, rec)
         self._conns[i] = 0
+        self._busy[i] = 0
+
+    def stopped(self, i: int) -> None:
+        """Slot ``i`` has no worker now (an extra one that was not replaced)."""
+        rec = self._get(i)
+        rec[0] = 0
+        self._set(i, rec)
+        self._conns[i] = self.NO_WORKER
+        self._busy[i] = 0
 
     def timed_out(self, i: int) -> None:
         rec = self._get(i)
@@ -109,6 +124,16 @@ class SharedStats:
     def set_connections(self, i: int, n: int) -> None:
         self._conns[i] = n
 
+    def set_busy(self, i: int, busy: bool) -> None:
+        self._busy[i] = time.monotonic_ns() if busy else 0
+
+    def busy_since(self, i: int) -> int:
+        """``time.monotonic_ns()`` when the job of slot ``i`` began (0: idle)."""
+        return self._busy[i]
+
+    def connections(self, i: int) -> int:
+        return self._conns[i]
+
     def crowded(self, i: int, n: int) -> bool:
         """Whether worker ``i``, with ``n`` connections, has more than one more than the
         least busy worker (then it closes keep-alive connections after their answer, and
@@ -119,8 +144,10 @@ class SharedStats:
 
     def summary(self) -> dict:
         recs = [self._get(i) for i in range(self.slots)]
-        return {"workers": self.slots, "pids": sorted(r[0] for r in recs if r[0]),
-                "connections": self._conns.tolist(),
+        return {"workers": sum(1 for r in recs if r[0]), "slots": self.slots,
+                "pids": sorted(r[0] for r in recs if r[0]),
+                "connections": [c for c in self._conns.tolist() if c != self.NO_WORKER],
+                "busy": sum(1 for i in range(self.slots) if self._busy[i]),
                 "killed_on_timeout": sum(r[1] for r in recs), "crashed": sum(r[2] for r in recs),
                 "started": sum(r[3] for r in recs)}
 
@@ -137,8 +164,9 @@ def _die_with_parent() -> None:
 
 
 def _run_worker(cfg: ServerConfig, sock: socket.socket, slot: int, stats: SharedStats,
-                ready_fd: int | None, update_lock: str) -> None:
-    """One HTTP worker process: the app under uvicorn on the shared socket."""
+                ready_fd: int | None, update_lock: str, chan: socket.socket | None = None) -> None:
+    """One HTTP worker process: the app under uvicorn on the shared socket. ``chan`` is its
+    end of the hand-off channel with the supervisor (:mod:`.handoff`)."""
     import uvicorn
 
     from .app import create_app
@@ -146,7 +174,7 @@ def _run_worker(cfg: ServerConfig, sock: socket.socket, slot: int, stats: Shared
     # libuv accepts one connection per wake-up, so that the connections of a burst are
     # spread over the workers instead of all going to the first one awake
     os.environ["UV_TCP_SINGLE_ACCEPT"] = "1"
-    app = create_app(cfg, slot=slot, stats=stats, update_lock=update_lock)
+    app = create_app(cfg, slot=slot, stats=stats, update_lock=update_lock, handoff=chan)
     from . import protocol
 
     protocol.on_connections = lambda n: stats.set_connections(slot, n)
@@ -168,23 +196,48 @@ def _run_worker(cfg: ServerConfig, sock: socket.socket, slot: int, stats: Shared
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 20, 20)
-    uvicorn.Server(config).run(sockets=[sock])
+    server = uvicorn.Server(config)
+    if chan is not None:
+        from .handoff import Receiver
+
+        app.receiver = Receiver(chan, server)
+    server.run(sockets=[sock])
+
+
+EXTRA_AFTER = 0.2       # seconds every worker has been busy before an extra one starts
+EXTRA_IDLE = 10.0       # seconds an extra worker stays without work before it is stopped
+TICK = 0.05             # the supervisor's loop
 
 
 class Supervisor:
+    """Starts the workers and replaces those that exit; passes the connections a busy
+    worker hands over to one that is free (:mod:`.handoff`); starts up to
+    ``cfg.max_extra_workers`` extra workers while every worker is busy with a long job
+    (and stops them once idle), and answers 503 itself when none can start."""
+
     def __init__(self, cfg: ServerConfig, sock: socket.socket):
+        from . import handoff
+
         self.cfg = cfg
         self.sock = sock
         self.n = max(1, min(cfg.workers, MAX_SLOTS))
-        self.stats = SharedStats(self.n)
+        self.slots = max(self.n, min(self.n + max(0, cfg.max_extra_workers), MAX_SLOTS))
+        self.stats = SharedStats(self.slots)
         fd, self.update_lock = tempfile.mkstemp(prefix="llmkg-serve-update-", suffix=".lock")
         os.close(fd)
         self.ready_r, self.ready_w = os.pipe()
         os.set_blocking(self.ready_r, False)
+        # both ends stay open here: what is sent to a worker that dies waits for the next one
+        self.chans = [handoff.pair() for _ in range(self.slots)]
         self.pids: dict[int, int] = {}          # pid -> slot
+        self.slot_pid: dict[int, int] = {}      # slot -> pid
         self.born: dict[int, float] = {}        # slot -> when its worker started
+        self.active: dict[int, float] = {}      # extra slot -> when it last had work
+        self.retiring: set[int] = set()
         self.quick_deaths = 0
         self.stopping = False
+        self.handed = self.refused = self.extras_started = 0
+        self._last_extra = 0.0
 
     def spawn(self, slot: int) -> None:
         pid = os.fork()
@@ -197,19 +250,25 @@ class Supervisor:
                 _die_with_parent()
                 if os.getppid() == 1:   # the supervisor died between fork and prctl
                     os._exit(1)
+                chan = self.chans[slot][1]
+                for i, (mine, theirs) in enumerate(self.chans):
+                    mine.close()
+                    if i != slot:
+                        theirs.close()
                 if not self.cfg.allow_load:
                     # the second barrier: no socket but AF_UNIX from here on (netguard.py)
                     from . import netguard
 
                     netguard.install()
-                _run_worker(self.cfg, self.sock, slot, self.stats, self.ready_w, self.update_lock)
+                _run_worker(self.cfg, self.sock, slot, self.stats, self.ready_w, self.update_lock, chan)
             except BaseException:  # pragma: no cover - reported, then the worker is replaced
                 logging.getLogger("llmkg.web").exception("worker %d failed", slot)
                 code = 1
             finally:
                 os._exit(code)
         self.pids[pid] = slot
-        self.born[slot] = time.monotonic()
+        self.slot_pid[slot] = pid
+        self.born[slot] = self.active[slot] = time.monotonic()
         self.stats.started(slot, pid)
 
     def _drain_ready(self) -> int:
@@ -243,25 +302,82 @@ class Supervisor:
             time.sleep(0.01)
 
     def supervise(self) -> None:
-        """Replace workers that exit, until SIGTERM/SIGINT."""
+        """Until SIGTERM/SIGINT: replace workers that exit, pass handed-over connections on,
+        start and stop extra workers."""
+        import select
+
+        watched = [mine for mine, _ in self.chans] + [self.ready_r]
+        self.sock.setblocking(False)
         while not self.stopping:
+            # when every worker is busy and no extra one may start, new connections are
+            # answered here (503, retry) rather than left waiting for the time limit
+            saturated = self._saturated()
             try:
-                pid, status = os.waitpid(-1, 0)
+                ready, _, _ = select.select(watched + [self.sock] if saturated else watched, [], [], TICK)
+            except InterruptedError:  # pragma: no cover
+                ready = []
+            self._drain_ready()
+            self._reap()
+            self._pass_on()
+            self._scale()
+            if saturated and self.sock in ready and self._saturated():
+                self._refuse_new()
+
+    def _saturated(self) -> bool:
+        return self._busy_for() >= EXTRA_AFTER and self._extra_slot() is None
+
+    def _refuse_new(self) -> None:
+        from . import handoff
+
+        for _ in range(64):
+            try:
+                conn, _addr = self.sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:  # pragma: no cover - e.g. out of descriptors
+                return
+            self.refused += 1
+            handoff.refuse(conn.detach(), len(self.slot_pid))
+
+    def _busy_for(self) -> float:
+        """How long every worker has been busy with a job (0: one is free)."""
+        now = time.monotonic()
+        busy_for = None
+        for slot in self.slot_pid:
+            if slot in self.retiring:
+                continue
+            since = self.stats.busy_since(slot)
+            if not since:
+                return 0.0
+            age = now - since / 1e9
+            busy_for = age if busy_for is None else min(busy_for, age)
+        return busy_for or 0.0
+
+    def _reap(self) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:  # pragma: no cover
                 return
-            except InterruptedError:  # pragma: no cover
-                continue
-            self._drain_ready()
+            if not pid:
+                return
             slot = self.pids.pop(pid, None)
             if slot is None or self.stopping:
                 continue
+            self.slot_pid.pop(slot, None)
             code = os.waitstatus_to_exitcode(status)
             if code == EXIT_TIMEOUT:
-                log.warning("worker %d stopped a query over the %g s limit; replacing it", pid,
-                            self.cfg.timeout)
+                log.warning("worker %d stopped a query over its time or memory limit; %s", pid,
+                            "replacing it" if slot < self.n else "not replacing it (an extra one)")
+            elif slot in self.retiring:
+                pass
             else:
                 self.stats.crashed(slot)
                 log.error("worker %d exited (status %s); replacing it", pid, code)
+            self.retiring.discard(slot)
+            if slot >= self.n:             # an extra worker: started again only when needed
+                self.stats.stopped(slot)
+                continue
             # a worker that cannot even start would be restarted in a tight loop: slow down
             if time.monotonic() - self.born.get(slot, 0) < 1.0:
                 self.quick_deaths += 1
@@ -269,6 +385,75 @@ class Supervisor:
             else:
                 self.quick_deaths = 0
             self.spawn(slot)
+
+    def _free_worker(self) -> int | None:
+        """A slot whose worker is idle or only just began a job (it serves the connection
+        as soon as that ends; a longer job hands it on again): the one with the fewest
+        connections. None when every worker is in a job longer than that."""
+        from .handoff import BUSY_AFTER
+
+        now = time.monotonic_ns()
+        best = best_key = None
+        for slot in self.slot_pid:
+            if slot in self.retiring:
+                continue
+            since = self.stats.busy_since(slot)
+            if since and now - since >= BUSY_AFTER * 1e9:
+                continue
+            key = (bool(since), self.stats.connections(slot))
+            if best is None or key < best_key:
+                best, best_key = slot, key
+        return best
+
+    def _extra_slot(self) -> int | None:
+        for slot in range(self.n, self.slots):
+            if slot not in self.slot_pid:
+                return slot
+        return None
+
+    def _start_extra(self) -> int | None:
+        slot = self._extra_slot()
+        if slot is None:
+            return None
+        self.spawn(slot)
+        self.extras_started += 1
+        self._last_extra = time.monotonic()
+        log.info("every worker is busy: started an extra one (%d of at most %d)",
+                 len(self.slot_pid) - self.n, self.slots - self.n)
+        return slot
+
+    def _pass_on(self) -> None:
+        from . import handoff
+
+        for mine, _ in self.chans:
+            for fd in handoff.receive_fds(mine):
+                slot = self._free_worker()
+                if slot is None:
+                    slot = self._start_extra()
+                if slot is None:
+                    self.refused += 1
+                    handoff.refuse(fd, len(self.slot_pid))
+                    continue
+                self.handed += 1
+                self.active[slot] = time.monotonic()
+                if not handoff.send_fd(self.chans[slot][0], fd):  # pragma: no cover
+                    handoff.refuse(fd, len(self.slot_pid))
+                os.close(fd)
+
+    def _scale(self) -> None:
+        now = time.monotonic()
+        for slot in self.slot_pid:
+            if slot >= self.n and (self.stats.busy_since(slot) or self.stats.connections(slot)):
+                self.active[slot] = now
+        if self._busy_for() >= EXTRA_AFTER and now - self._last_extra >= EXTRA_AFTER:
+            self._start_extra()
+        for slot in list(self.slot_pid):
+            if (slot >= self.n and slot not in self.retiring and now - self.active.get(slot, now) > EXTRA_IDLE):
+                self.retiring.add(slot)
+                try:
+                    os.kill(self.slot_pid[slot], signal.SIGTERM)   # uvicorn's graceful shutdown
+                except ProcessLookupError:  # pragma: no cover
+                    pass
 
     def stop(self) -> None:
         self.stopping = True
@@ -294,6 +479,9 @@ class Supervisor:
             except (ProcessLookupError, ChildProcessError):
                 pass
         self.pids.clear()
+        for pair in self.chans:
+            for s in pair:
+                s.close()
         try:
             os.unlink(self.update_lock)
         except OSError:  # pragma: no cover
