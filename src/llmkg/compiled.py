@@ -33,10 +33,11 @@ from typing import Iterator
 
 from . import __version__, schema
 from .mapping import Mapper, TextMapper
-from .records import Problem, Record, _Preread, is_regular_file, _read_one, check_record, display_path, record_files
+from .records import (MAX_FILE_BYTES, Problem, Record, _Preread, _read_one, check_record, display_path,
+                      is_regular_file, record_files, too_big)
 from .records import parse_yaml as _pyyaml_parse
 
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 _FILE = 7                    # Entry fields: file, and the lists of problems
 _LIST_FIELDS = (11, 12, 13, 14)
 CHUNK = 200  # files per task sent to a worker
@@ -154,12 +155,18 @@ def compile_file(path: Path | str, kind: str, rel: str, ctx: Context) -> Compile
             os.close(fd)
             fd = None
             return _skipped(path, kind, rel)
-        chunks = [os.read(fd, st.st_size + 1)]
-        while chunks[-1]:
+        chunks = [os.read(fd, min(st.st_size, MAX_FILE_BYTES) + 1)]
+        got = len(chunks[0])
+        while chunks[-1] and got <= MAX_FILE_BYTES:   # (a file that grows while it is read)
             chunks.append(os.read(fd, 1 << 16))
+            got += len(chunks[-1])
     finally:
         if fd is not None:
             os.close(fd)
+    if got > MAX_FILE_BYTES:
+        file = display_path(path)
+        return Compiled(rel, st.st_size, file_stamp(st), hashlib.sha256(b"too big %d" % got).hexdigest(), kind,
+                        None, file, read_problems=[too_big(file, max(got, st.st_size))])
     data = b"".join(chunks)
     digest = hashlib.sha256(data).hexdigest()
     path = _Read(path, data)

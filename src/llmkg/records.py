@@ -138,6 +138,7 @@ def record_files(data_dir: Path) -> list[Path]:
 # --- YAML nodes -> plain values with lines ------------------------------------------------
 
 
+MAX_FILE_BYTES = 1 << 20   # a record file; the largest shipped one is under 10 KiB
 MAX_VALUES = 100_000   # keys, items and texts of one record file (aliases counted as expanded)
 MAX_DEPTH = 32         # mappings and lists inside each other
 _PLAIN_TAGS = frozenset("tag:yaml.org,2002:" + t for t in
@@ -211,8 +212,15 @@ def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int], list[Proble
         if exc.context:
             what = f"{exc.context}, {what}"
         return None, lines, [Problem(file, line, "Violation", "", f"YAML syntax error: {what}")]
+    except yaml.reader.ReaderError as exc:   # a character YAML does not allow (NUL, other controls)
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character or "\0")
+        return None, lines, [Problem(file, line, "Violation", "",
+                                     f"YAML syntax error: the character U+{code:04X} is not allowed "
+                                     "(control characters other than tab and newline)")]
     except yaml.YAMLError as exc:  # pragma: no cover - non-marked errors are rare
-        return None, lines, [Problem(file, 1, "Violation", "", f"YAML syntax error: {exc}")]
+        return None, lines, [Problem(file, 1, "Violation", "",
+                                     "YAML syntax error: " + " ".join(str(exc).split()))]
     if node is None:
         return None, lines, [Problem(file, 1, "Violation", "", "the file is empty")]
     try:
@@ -236,7 +244,7 @@ def _describe(value: Any) -> str:
 
 
 _EXPONENT_RE = re.compile(r"\s*[-+]?[0-9.]+\s*[eE]\s*[-+]?[0-9]+\s*")
-_WHOLE_NUMBER_RE = re.compile(r"\s*[0-9][0-9,]*(\.[0-9]+)?\s*[kK]?\s*")
+_NOT_A_NUMBER_RE = re.compile(r"[-+]?(?:inf(?:inity)?|nan)", re.IGNORECASE)
 
 
 def _check_value(kind: str, value: Any, key: str, path: tuple, rec: Record,
@@ -245,9 +253,12 @@ def _check_value(kind: str, value: Any, key: str, path: tuple, rec: Record,
         return
     # a value is text, a list or a mapping (parse_yaml); of texts only a whole number can be wrong
     if type(value) is str:
-        if kind == "integer" and not _WHOLE_NUMBER_RE.fullmatch(value):
+        # (a text that is no whole number is reported by the shapes: "must be a whole number")
+        if kind == "number" and _NOT_A_NUMBER_RE.fullmatch(value.strip()):
+            # (rdflib, and so pySHACL, would take "inf"^^xsd:decimal for a number)
             problems.append(Problem(rec.file, rec.line(*path), "Violation", key,
-                                    f"expected a whole number, got '{value}'"))
+                                    f"expected a number such as 18k or 3.4M, got '{value}' "
+                                    "(infinity and not-a-number are not numbers here)"))
         elif kind == "number" and _EXPONENT_RE.fullmatch(value):
             # (rdflib, and so pySHACL, would take "1e400"^^xsd:decimal for a number)
             problems.append(Problem(rec.file, rec.line(*path), "Violation", key,
@@ -413,12 +424,21 @@ class _Preread:
     """Marks a path whose bytes were read already (llmkg.compiled._Read): not read again."""
 
 
+def too_big(file: str, size: int) -> Problem:
+    return Problem(file, 1, "Violation", "", f"the file is {size:,} bytes, more than a record needs "
+                                             f"(at most {MAX_FILE_BYTES:,}); it was not read")
+
+
 def _read_one(path: Path, kind: str, parse=None) -> tuple[Record | None, list[Problem]]:
     """The record in ``path`` and the problems of reading it; ``parse``: a reader with
     :func:`parse_yaml`'s result (default: that one)."""
     file = display_path(path)
     if not isinstance(path, _Preread) and not is_regular_file(path):
         return None, [Problem(file, 1, "Warning", "", f"{path.name} {not_regular(path)}")]
+    if not isinstance(path, _Preread):   # (the compiler checks the size before it reads)
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [too_big(file, size)]
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
