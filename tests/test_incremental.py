@@ -340,7 +340,7 @@ TRICKY_YAML = [
 @pytest.mark.parametrize("text", TRICKY_YAML)
 def test_fastyaml_is_pyyaml_or_gives_up(text):
     from llmkg.fastyaml import parse
-    from llmkg.records import parse_yaml
+    from llmkg.records import parse_yaml_pyyaml as parse_yaml
 
     nulls = parse_yaml("k: ~\n", "probe")[0] == {"k": None}
     fast = parse(text, nulls)
@@ -373,7 +373,7 @@ def test_fastyaml_key_is_the_key_pattern():
 
 def test_fastyaml_on_every_record_file(generated):
     from llmkg.fastyaml import parse
-    from llmkg.records import parse_yaml
+    from llmkg.records import parse_yaml_pyyaml as parse_yaml
 
     files = sorted((ROOT / "data").glob("*/*.yaml")) + sorted(generated.glob("*/*.yaml"))
     nulls = parse_yaml("k: ~\n", "probe")[0] == {"k": None}

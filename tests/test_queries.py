@@ -142,9 +142,9 @@ def test_query_form_ignores_comments_strings_and_prefixes():
 ])
 def test_query_form_from_the_start_is_the_tokenizers(text):
     """A text that starts with its form is told at once; the answer is the tokenizer's."""
-    from llmkg import sparqltok
+    from llmkg import sparqlscan
 
-    assert Q.query_form(text) == sparqltok._query_form_tokens(text), text
+    assert Q.query_form(text) == sparqlscan._query_form_tokens(text), text
 
 
 # =========================================================================================
@@ -552,20 +552,13 @@ def test_rendered_canned_queries_give_the_same_rows(mini_store, registry):
 # Caching helpers
 # =========================================================================================
 
-def test_cache_key_and_result_cache():
+def test_cache_key():
     subs = {Variable("p"): Literal("1")}
     k = Q.cache_key("v1", "SELECT", subs, max_rows=10)
     assert k == Q.cache_key("v1", "SELECT", {Variable("p"): Literal("1")}, max_rows=10)
     assert k != Q.cache_key("v2", "SELECT", subs, max_rows=10)
     assert k != Q.cache_key("v1", "SELECT", {Variable("p"): Literal("2")}, max_rows=10)
     assert k != Q.cache_key("v1", "SELECT", subs, max_rows=11)
-    cache = Q.ResultCache(maxsize=2)
-    a, b, c = (Q.QueryResult("ASK", boolean=x) for x in (True, False, True))
-    cache.put("a", a)
-    cache.put("b", b)
-    assert cache.get("a") is a
-    cache.put("c", c)
-    assert cache.get("b") is None and cache.get("a") is a and cache.get("c") is c
 
 
 # =========================================================================================

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from llmkg.web.negotiate import choose, format_param, offers_for, parse_accept
-from llmkg.web.scan import add_using, scan, strip_services
+from llmkg.sparqlscan import add_using, scan, strip_services
 
 
 @pytest.mark.parametrize("query, targets", [
@@ -88,16 +88,6 @@ def test_format_param():
     assert format_param("application/sparql-results+json") == "json"
     assert format_param("TTL") == "turtle"
     assert format_param("nonsense") is None
-
-
-def test_the_endpoints_scan_is_sparqlscans():
-    """web.scan.scan finds its common case with one regex: the same Scan as sparqlscan's."""
-    from llmkg import sparqlscan
-
-    for q in ("SELECT * WHERE { ?s ?p ?o }", "select * from <http://g> where {}", "ASK { SERVICE <x> {} }",
-              "INSERT DATA {}", "SELECT (NOW() AS ?n) {}", "ſervice", "  describe <x>", "# SELECT\nASK {}",
-              "PREFIX x: <http://from/> SELECT ?with { ?with x:p 'using' }", ""):
-        assert scan(q) == sparqlscan.scan(q), q
 
 
 def test_unquote_query_is_unquote_plus():

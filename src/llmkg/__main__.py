@@ -1,7 +1,7 @@
-"""``python -m llmkg``: the ``llmkg`` command (:func:`llmkg.fastcli.main`)."""
+"""``python -m llmkg``: the ``llmkg`` command (:func:`llmkg.cli.main`)."""
 
 import sys
 
-from .fastcli import main
+from .cli import main
 
 sys.exit(main())

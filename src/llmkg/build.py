@@ -52,20 +52,10 @@ class Checked:
     counts: dict = field(default_factory=dict)
 
 
-def inputs_hash(paths: Paths) -> str:
-    """A hash of everything a build reads: the data, the shapes, the ontology, llmkg's version."""
-    h = hashlib.sha256(__version__.encode())
-    files = sorted(p for p in paths.data.rglob("*") if p.is_file())
-    files += sorted(paths.shapes.glob("*.ttl")) + [paths.ontology]
-    for f in files:
-        h.update(str(f.relative_to(f.anchor)).encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()
-
-
 def _inputs_hash(paths: Paths, digests: dict[str, str]) -> str:
-    """Like :func:`inputs_hash`, from the digests of the record files computed while
-    compiling them (the other files are read here: vocabularies, shapes, ontology)."""
+    """A hash of everything a build reads -- the data, the shapes, the ontology, llmkg's
+    version -- from the digests of the record files computed while compiling them (the
+    other files are read here: vocabularies, shapes, ontology)."""
     h = hashlib.sha256(__version__.encode())
     data = Path(paths.data)
     h.update(str(data.resolve()).encode())

@@ -33,9 +33,8 @@ from typing import Iterator
 
 from . import __version__, schema
 from .mapping import Mapper, TextMapper
-from .records import (MAX_FILE_BYTES, Problem, Record, _Preread, _read_one, check_record, display_path,
-                      is_regular_file, record_files, too_big)
-from .records import parse_yaml as _pyyaml_parse
+from .records import (MAX_FILE_BYTES, Problem, Record, check_record, display_path, is_regular_file,
+                      record_from_bytes, too_big)
 
 CACHE_FORMAT = 6
 _FILE = 7                    # Entry fields: file, and the lists of problems
@@ -169,8 +168,7 @@ def compile_file(path: Path | str, kind: str, rel: str, ctx: Context) -> Compile
                         None, file, read_problems=[too_big(file, max(got, st.st_size))])
     data = b"".join(chunks)
     digest = hashlib.sha256(data).hexdigest()
-    path = _Read(path, data)
-    rec, problems = _read_one(path, kind)  # records' own reader, on these bytes
+    rec, problems = record_from_bytes(data, display_path(path), os.path.basename(path), kind)
 
     c = Compiled(rel, st.st_size, file_stamp(st), digest, kind, rec.id if rec else None,
                  rec.file if rec else display_path(path), read_problems=problems, blob=data)
@@ -208,34 +206,9 @@ def _skipped(path, kind: str, rel: str) -> Compiled:
                     read_problems=[Problem(display_path(path), 1, "Warning", "", f"{os.path.basename(path)} {why}")])
 
 
-class _Read(type(Path()), _Preread):
-    """A path whose text was read already (so that a file is read once, and hashed as read)."""
-
-    def __new__(cls, path, data: bytes):
-        self = super().__new__(cls, path)
-        self._data = data
-        return self
-
-    def read_text(self, encoding=None, errors=None, newline=None):
-        if encoding is not None and newline is None and b"\r" not in self._data:
-            return self._data.decode(encoding, errors or "strict")  # (what the wrapper gives)
-        import io
-
-        return io.TextIOWrapper(io.BytesIO(self._data), encoding=encoding, errors=errors,
-                                newline=newline).read()
-
-
 def record_from_blob(blob: bytes, path: Path | str, kind: str) -> Record | None:
-    """The record a file's bytes held (read as when it was compiled: same lines, same path;
-    with llmkg.fastyaml, as the workers read it: 0.6 s rather than 0.95 s for 6,000 records)."""
-    return _read_one(_Read(Path(path), blob), kind, _fast_parse)[0]
-
-
-def _fast_parse(text: str, file: str):
-    """records.parse_yaml's result, from llmkg.fastyaml when it can (PyYAML otherwise)."""
-    from . import fastyaml
-
-    return fastyaml.parse_yaml(text, file, fallback=_pyyaml_parse)
+    """The record a file's bytes held (read as when it was compiled: same lines, same path)."""
+    return record_from_bytes(blob, display_path(path), os.path.basename(path), kind)[0]
 
 
 def remap(rec: Record, ctx: Context) -> tuple[bytes, int, list]:
@@ -268,40 +241,9 @@ def _init(ctx: Context) -> None:
     global _CTX
     import gc
 
-    from . import records
-
     _die_with_parent()
     _CTX = ctx
-    # in this worker process only: records.parse_yaml reads with llmkg.fastyaml first (same
-    # result, faster), and PyYAML resolves fewer tags (see _FastLoader)
-    records._Loader = _FastLoader
-    records.parse_yaml = _fast_parse
     gc.freeze()  # the context is long-lived: keep the collector from scanning it
-
-
-try:
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _BaseLoader
-
-
-class _FastLoader(_BaseLoader):
-    """The YAML loader of records.parse_yaml with a cheaper tag resolution: records only tell
-    a plain null (``~``, ``null``, empty) from text, so the other implicit types (numbers,
-    booleans, dates) need not be recognised. Same nodes, same values, same lines."""
-
-    _NULL = __import__("re").compile(r"^(?:~|null|Null|NULL|)$")
-
-    def resolve(self, kind, value, implicit):
-        from yaml.nodes import ScalarNode, SequenceNode
-
-        if kind is ScalarNode:
-            if implicit[0] and self._NULL.match(value):
-                return "tag:yaml.org,2002:null"
-            return "tag:yaml.org,2002:str"
-        if kind is SequenceNode:
-            return "tag:yaml.org,2002:seq"
-        return "tag:yaml.org,2002:map"
 
 
 def _work(chunk: list) -> list[Compiled]:

@@ -35,7 +35,7 @@ API
     for CONSTRUCT/DESCRIBE.
 ``render(sparql, substitutions) -> str``
     The query text with the bound terms written in (for a remote endpoint, or to show).
-``cache_key(version_id, sparql, substitutions, **options) -> str`` and ``ResultCache``
+``cache_key(version_id, sparql, substitutions, **options) -> str``
     For callers that cache results per store version (``store.Version.id``).
 
 Results are what Oxigraph computed, byte for byte: no value is rewritten (a canned query
@@ -65,7 +65,7 @@ from .errors import LlmkgError, QueryError
 from .vocab import GRAPH, PREFIXES, XSD, iri_from_text, shorten
 
 __all__ = [
-    "Param", "CannedQuery", "QueryResult", "ResultCache",
+    "Param", "CannedQuery", "QueryResult",
     "PARAM_TYPES", "VIEWS", "RESULT_FORMATS", "GRAPH_FORMATS",
     "load_registry", "load_query", "parse_query", "query_form", "bind", "parse_param_value",
     "execute", "run", "execute_serialized", "Serialized", "execute_remote", "serialize", "render",
@@ -1192,9 +1192,17 @@ def _triple_key(t) -> tuple:
 
 
 def _used_prefixes(triples, prefixes: dict) -> dict:
-    from .fastfmt import used_prefixes
+    """The prefixes of ``prefixes`` whose namespace starts an IRI or a datatype of ``triples``."""
+    from pyoxigraph import Literal, NamedNode
 
-    return used_prefixes(triples, prefixes)
+    iris = set()
+    for t in triples:
+        for x in (t.subject, t.predicate, t.object):
+            if isinstance(x, NamedNode):
+                iris.add(x.value)
+            elif isinstance(x, Literal):
+                iris.add(x.datatype.value)
+    return {p: ns for p, ns in prefixes.items() if any(i.startswith(ns) for i in iris)}
 
 
 def _w3c_term(t) -> dict:
@@ -1320,32 +1328,3 @@ def cache_key(version_id: str, sparql: str, substitutions: Mapping[Variable, Ter
         parts += sorted(f"{k.value}={v}" for k, v in substitutions.items())
     parts += [f"{k}={v!r}" for k, v in sorted(options.items())]
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
-
-
-class ResultCache:
-    """A small thread-safe LRU of :class:`QueryResult` by :func:`cache_key`."""
-
-    def __init__(self, maxsize: int = 128):
-        from collections import OrderedDict
-
-        self.maxsize = maxsize
-        self._data: "OrderedDict[str, QueryResult]" = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> QueryResult | None:
-        with self._lock:
-            r = self._data.get(key)
-            if r is not None:
-                self._data.move_to_end(key)
-            return r
-
-    def put(self, key: str, result: QueryResult) -> None:
-        with self._lock:
-            self._data[key] = result
-            self._data.move_to_end(key)
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()

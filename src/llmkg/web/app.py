@@ -34,7 +34,7 @@ from . import handoff, jobs
 from .protocol import CONNECTIONS, HANDED, STATUS_LINE
 from .runner import Runner, pending_input, write_all
 from . import netguard
-from .scan import add_using, scan, strip_services
+from ..sparqlscan import add_using, scan, strip_services
 
 log = logging.getLogger("llmkg.web")
 

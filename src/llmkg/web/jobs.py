@@ -9,7 +9,6 @@ openers) and keeps the last few open, so a hot swap needs no restart.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 import traceback
 from collections import OrderedDict
@@ -166,13 +165,8 @@ def _update(job, store_dir) -> dict:
             "elapsed": time.perf_counter() - started}
 
 
-def job_sleep(job) -> dict:  # for tests of the pool
-    time.sleep(job.get("seconds", 1))
-    return {"slept": job.get("seconds", 1)}
-
-
 JOBS = {"query": job_query, "canned": job_canned, "entity": job_entity, "ontology": job_ontology,
-        "info": job_info, "update": job_update, "sleep": job_sleep, "ping": lambda job: {"pid": os.getpid()}}
+        "info": job_info, "update": job_update}
 
 
 def handle(job) -> dict:
