@@ -23,7 +23,6 @@ import gc
 import hashlib
 import os
 import time
-from collections import namedtuple
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,11 +194,9 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 MAX_CHANGED = 0.2        # an incremental build redoes at most this share of the files...
 MAX_RESTRICT = 5000      # ...and revalidates at most this many focus nodes, else it is a full one
 
-Entry = namedtuple("Entry", "rel size stamp digest kind rid n_quads file id_line at length "
-                            "read_problems check_problems disagreements minted")
+def _entry(c, at: int, length: int):
+    from .compiled import Entry
 
-
-def _entry(c, at: int, length: int) -> Entry:
     return Entry(c.rel, c.size, c.stamp, c.digest, c.kind, c.rid, c.n_quads, c.file, c.id_line,
                  at, length, c.read_problems, c.check_problems, c.disagreements, c.minted)
 
@@ -280,7 +277,7 @@ class _Run:
         self.t["list"] = time.perf_counter() - t0
         self.db = None
         self.pack = None
-        self.entries: list[Entry] = []
+        self.entries: list = []   # compiled.Entry
         self.summary: _Summary | None = None
         self.vocab_quads = 0
         self.winners: dict = {}

@@ -26,7 +26,7 @@ import itertools
 import os
 import pickle
 import stat
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -37,6 +37,9 @@ from .records import (MAX_FILE_BYTES, Problem, Record, check_record, display_pat
                       record_from_bytes, too_big)
 
 CACHE_FORMAT = 6
+# a record file in the index of a store version (what the next build reuses)
+Entry = namedtuple("Entry", "rel size stamp digest kind rid n_quads file id_line at length "
+                            "read_problems check_problems disagreements minted")
 _FILE = 7                    # Entry fields: file, and the lists of problems
 _LIST_FIELDS = (11, 12, 13, 14)
 CHUNK = 200  # files per task sent to a worker
@@ -347,8 +350,6 @@ def load_index(directory: Path) -> dict | None:
         return None
     if not isinstance(index, dict) or index.get("format") != CACHE_FORMAT:
         return None
-    from .build import Entry
-
     packed = index.get("entries") or {"n": 0}
     n, cols = packed["n"], packed.get("cols") or []
     if n:

@@ -10,7 +10,7 @@ watchdog thread checks its deadline. When a job overruns, the watchdog:
    computed, so this connection has nothing of this request on it yet;
 2. answers ``503 Service Unavailable`` (retry) to every other connection of the process
    on which a request is waiting (requests that arrived while the loop was blocked);
-3. exits the process (code :data:`.server.EXIT_TIMEOUT`), which stops the query: the
+3. exits the process (code :data:`EXIT_TIMEOUT`), which stops the query: the
    supervisor starts a replacement at once and the other workers serve meanwhile. Idle
    keep-alive connections of this process are closed, as a server may always do.
 
@@ -35,6 +35,7 @@ import time
 from array import array
 
 
+EXIT_TIMEOUT = 75          # a worker that stopped itself after a query overran its limit
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -128,8 +129,6 @@ class Runner:
                     if self.on_timeout is not None:
                         self.on_timeout(job[1], reason)
                 finally:
-                    from .server import EXIT_TIMEOUT
-
                     os._exit(EXIT_TIMEOUT)
 
 

@@ -27,10 +27,10 @@ import time
 
 from ..errors import LlmkgError
 from .config import ServerConfig
+from .runner import EXIT_TIMEOUT
 
 log = logging.getLogger("llmkg.web")
 
-EXIT_TIMEOUT = 75          # a worker that stopped itself after a query overran its limit
 MAX_SLOTS = 256
 
 
