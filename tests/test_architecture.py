@@ -20,12 +20,17 @@ def modules() -> dict[str, Path]:
 
 
 def imports(mods: dict[str, Path]) -> dict[str, set[str]]:
-    """Module -> the llmkg modules it imports, anywhere in its text. ``from . import x``
-    is an import of the submodule x (not of the package's __init__)."""
+    """Module -> the llmkg modules it imports, anywhere in its text but under ``if
+    TYPE_CHECKING:`` (never run). ``from . import x`` is an import of the submodule x (not
+    of the package's __init__)."""
     graph: dict[str, set[str]] = {m: set() for m in mods}
     for m, p in mods.items():
         pkg = m if p.name == "__init__.py" else m.rpartition(".")[0]
-        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+        tree = ast.parse(p.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):   # drop the bodies of `if TYPE_CHECKING:`
+            if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+                node.body = []
+        for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):
                 if node.level:
                     base = pkg.split(".")[: len(pkg.split(".")) - node.level + 1]

@@ -188,7 +188,7 @@ def test_query_does_not_import_rdflib_or_pyshacl(mini_store_dir):
     assert out.returncode == 0, out.stderr
     assert "HEAVY []" in out.stderr
     imported = [ln.rsplit("|", 1)[-1].strip() for ln in out.stderr.splitlines() if ln.startswith("import time:")]
-    assert "llmkg.queries" in imported and "pyoxigraph" in imported
+    assert "llmkg.query" in imported and "pyoxigraph" in imported
     assert not [m for m in imported if m.split(".")[0] in ("rdflib", "pyshacl")]
     assert out.stdout.startswith("year,model,parameters,according to")
 

@@ -13,7 +13,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from llmkg import queries as Q  # noqa: E402
+from llmkg import query as Q  # noqa: E402
 from llmkg import values  # noqa: E402
 from llmkg.errors import QueryError  # noqa: E402
 from llmkg.records import Record, check_record, parse_yaml  # noqa: E402

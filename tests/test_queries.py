@@ -1,4 +1,4 @@
-"""llmkg.queries: the registry of queries/*.rq, binding, execution, formats; and every canned
+"""llmkg.query: the registry of queries/*.rq, binding, execution, formats; and every canned
 query, on the hand-written graph tests/fixtures/mini.trig and on the shipped data."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import pytest
 from pyoxigraph import (Literal, NamedNode, Quad, QueryResultsFormat, RdfFormat, Store, Variable,
                         parse, parse_query_results)
 
-from llmkg import queries as Q
+from llmkg import query as Q
+from llmkg.vocab import PREFIXES
 from llmkg.errors import LlmkgError, QueryError
 from llmkg.schema import ORKG_COMPARISON_COLUMNS
 
@@ -456,8 +457,8 @@ def test_json_row_count_with_and_without_ambiguous_strings(odd_terms):
                       f"SELECT ?o WHERE {{ {values} ?s ?p ?o }} LIMIT 1"):
             body = odd_terms.query(query).serialize(
                 format=QueryResultsFormat.JSON)
-            plain += Q._JSON_UNSURE.search(body) is None
-            assert Q._count_rows(body, "json") == len(json.loads(body)["results"]["bindings"]), (s, query)
+            plain += Q.formats._JSON_UNSURE.search(body) is None
+            assert Q.formats._count_rows(body, "json") == len(json.loads(body)["results"]["bindings"]), (s, query)
     assert plain >= 2 * len(subjects)      # most take the counting way
 
 
@@ -986,7 +987,7 @@ def test_needs_base(text, needs):
 def test_predefined_prefixes_given_only_when_used(text, given):
     """Oxigraph gets only the predefined prefixes a query may use (it checks each IRI it is
     given, per query); a query whose IRIs are all written out gets none."""
-    kwargs = Q.query_kwargs(text, None, None, None, Q.PREFIXES, None)
+    kwargs = Q.query_kwargs(text, None, None, None, PREFIXES, None)
     assert (set(kwargs["prefixes"]) if "prefixes" in kwargs else None) == given
 
 

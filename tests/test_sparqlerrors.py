@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 from pyoxigraph import Store
 
-from llmkg import queries as Q
+from llmkg import query as Q
 from llmkg.cli import main
 from llmkg.errors import QueryError
 from llmkg.sparqlerrors import readable

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 from click.testing import CliRunner
 
-from llmkg import queries as Q
+from llmkg import query as Q
 from llmkg.cli import main
 from llmkg.vocab import PREFIXES, expand
 from llmkg.web.testing import ServerProcess, http
@@ -74,7 +74,7 @@ def test_the_canned_queries_use_terms_the_graph_has(real_store):
 
 def test_count_equals_count_distinct_for_every_canned_pattern_in_execute_and_cli(real_store, real_store_dir):
     """Each predicate the canned queries use: COUNT(*) over the default graph equals the
-    number of distinct triples, through llmkg.queries (the CLI's and the server's path) and
+    number of distinct triples, through llmkg.query (the CLI's and the server's path) and
     through `llmkg query` itself; a named-graph count shows what a bag would have given."""
     store, _v = real_store
     bag, st = count_queries(canned_predicates())

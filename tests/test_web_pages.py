@@ -111,7 +111,7 @@ def test_every_project_query_runs(tmp_path):
     """The project's own canned queries all answer on the fixture graph, in every format."""
     d = tmp_path / "store"
     load_trig_store(d, FIXTURE)
-    from llmkg.queries import load_registry
+    from llmkg.query import load_registry
 
     reg = load_registry(PROJECT_QUERIES)
     with ServerProcess(d, "--workers", "2", queries=PROJECT_QUERIES) as s:

@@ -282,7 +282,7 @@ def test_default_graph_is_the_merge(server, store):
 
 def test_bug_query_from_ignored_with_the_union_default_graph(server, store):
     """Regression: with the union default graph, Oxigraph ignores a query's own FROM / FROM
-    NAMED; the endpoint used to work around it itself, llmkg.queries.execute now decides."""
+    NAMED; the endpoint used to work around it itself, llmkg.query.execute now decides."""
     onto = int(next(iter(expected(store, COUNT, default_graph=NamedNode(G + "ontology"))))["n"].value)
     union = count(server)
     assert 0 < onto < union
@@ -710,7 +710,7 @@ def test_idle_keep_alive_connections_close_after_the_timeout(store):
 def test_a_failing_native_query_is_a_500_not_a_dropped_connection(tmp_path, monkeypatch):
     """The fast path answers as jobs.handle does when something unexpected fails in the
     query: a 500 with the error, and the connection kept."""
-    from llmkg import queries
+    from llmkg import query as queries
     from llmkg.web import app as A
 
     def boom(*a, **k):

@@ -189,7 +189,7 @@ def _queries_dir(queries_dir):
               show_default=True, help="table, or json (every field of every query).")
 def queries_cmd(queries_dir, fmt):
     """List the canned queries: name, title and parameters."""
-    from .queries import load_registry
+    from .query import load_registry
 
     registry = load_registry(_queries_dir(queries_dir))
     if fmt == "json":
@@ -244,7 +244,7 @@ def query_cmd(query, expression, params, fmt, store, queries_dir, endpoint, grap
     llmkg query orkg-comparison --endpoint http://localhost:7878/query
     """
     from .errors import QueryError
-    from . import queries as Q
+    from . import query as Q
 
     if (query is None) == (expression is None):
         raise QueryError("give a query NAME, a FILE.rq, or -e 'SPARQL' (one of them)")

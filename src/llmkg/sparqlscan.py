@@ -7,7 +7,7 @@ keyword inside a string, an IRI or a comment is never mistaken for one. That is 
 * the query form (``SELECT``/``ASK``/``CONSTRUCT``/``DESCRIBE``): :func:`query_form`, and
   the endpoint's negotiation of a format before anything runs;
 * a dataset clause (``FROM``/``FROM NAMED``), which decides the default graph:
-  :func:`has_dataset` (:func:`llmkg.queries.execute` uses the union of all graphs only
+  :func:`has_dataset` (:func:`llmkg.query.execute` uses the union of all graphs only
   when the query has none and the caller names no graphs);
 * ``SERVICE`` clauses: the IRI each one calls, with ``PREFIX``/``BASE`` and ``\\u``
   escapes resolved, so that the endpoint refuses calls to other hosts (Oxigraph would
@@ -16,12 +16,12 @@ keyword inside a string, an IRI or a comment is never mistaken for one. That is 
   not cached;
 * for updates, ``USING``/``WITH`` (a conflict with ``using-graph-uri``) and where to add
   ``USING`` clauses for the protocol's dataset parameters;
-* the variables of a query and :func:`llmkg.queries.render`'s rewriting of bound ones.
+* the variables of a query and :func:`llmkg.query.render`'s rewriting of bound ones.
 
 Oxigraph does not process ``\\u`` escapes outside strings and IRIs (a query that uses one
 there is a syntax error), so a keyword cannot hide behind an escape.
 
-Shared by :mod:`llmkg.queries` (the CLI) and :mod:`llmkg.web` (the endpoint); it imports
+Shared by :mod:`llmkg.query` (the CLI) and :mod:`llmkg.web` (the endpoint); it imports
 only the standard library and :mod:`llmkg.vocab`.
 
 Why a tokenizer of our own beside Oxigraph's parser: pyoxigraph does not expose its parsed

@@ -23,8 +23,9 @@ from collections import OrderedDict
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlsplit
 
-from .. import queries as Q
+from .. import query as Q
 from ..errors import LlmkgError, QueryError, StoreError
+from ..query.formats import FOR_GRAPH, FOR_RESULTS, GRAPH_FORMATS, WEB_RESULT_FORMATS
 from ..store import Version, current_version, open_generation
 from ..vocab import GRAPH, ONTOLOGY_IRI, PREFIXES
 from . import negotiate as N
@@ -1103,7 +1104,7 @@ class App:
                 return hit
         # The dataset: the protocol's default-graph-uri / named-graph-uri (either one: the
         # other is empty) win over the query's FROM / FROM NAMED, which win over the union
-        # of all graphs (llmkg.queries.execute applies the last two rules).
+        # of all graphs (llmkg.query.execute applies the last two rules).
         given = bool(dg or ng)
         job = {"kind": "query", "db": self._db_path(v), "sparql": text, "formats": [fmt],
                "default_graph": dg if given else None, "named_graphs": ng if given else None,
@@ -1132,8 +1133,8 @@ class App:
         value, or its bytes as sent)."""
         is_graph = form in ("CONSTRUCT", "DESCRIBE")
         fmt = N.format_param(fparam) if fparam else None
-        if fmt is not None and fmt not in (N.GRAPH_FORMATS if is_graph else N.RESULT_FORMATS) + ("html",):
-            fmt = (N.FOR_GRAPH if is_graph else N.FOR_RESULTS).get(fmt)
+        if fmt is not None and fmt not in (GRAPH_FORMATS if is_graph else WEB_RESULT_FORMATS) + ("html",):
+            fmt = (FOR_GRAPH if is_graph else FOR_RESULTS).get(fmt)
         if fmt is None:   # no format= (or one that does not fit, as SPARQLWrapper may send): Accept
             fmt = self._negotiated.get((accept, form), False)
             if fmt is False:
@@ -1216,10 +1217,7 @@ class App:
 
         v = self.current()
         fparam = req.param("format")
-        offers = [("text/turtle", "turtle"), ("application/n-triples", "ntriples"),
-                  ("application/ld+json", "jsonld"), ("application/rdf+xml", "rdfxml"),
-                  ("text/html", "html"), ("application/xhtml+xml", "html"), ("application/x-turtle", "turtle")]
-        fmt = N.format_param(fparam) if fparam else N.choose(req.headers.get("accept"), offers)
+        fmt = N.format_param(fparam) if fparam else N.choose(req.headers.get("accept"), N.LD_OFFERS)
         if fmt is None or fmt not in ("turtle", "ntriples", "jsonld", "rdfxml", "html"):
             raise HTTPError(406, "the service description is available as Turtle, N-Triples, JSON-LD, "
                                  "RDF/XML or HTML")
@@ -1367,7 +1365,7 @@ class App:
         else:
             fmt = N.choose(req.headers.get("accept"), [("text/html", "html"), ("application/xhtml+xml", "html")]
                            + N.offers_for(q.form))
-        allowed = (N.GRAPH_FORMATS if is_graph else N.RESULT_FORMATS) + ("html",)
+        allowed = (GRAPH_FORMATS if is_graph else WEB_RESULT_FORMATS) + ("html",)
         if fmt not in allowed:
             raise HTTPError(406 if not ext else 404, f"the canned query {name!r} has no {fmt or 'such'} format; "
                                                      f"use one of {', '.join(allowed)}")
@@ -1427,14 +1425,9 @@ class App:
 
     # -- Linked Data ----------------------------------------------------------------------
 
-    LD_OFFERS = [("text/turtle", "turtle"), ("text/html", "html"), ("application/xhtml+xml", "html"),
-                 ("application/ld+json", "jsonld"), ("application/n-triples", "ntriples"),
-                 ("application/rdf+xml", "rdfxml"), ("application/x-turtle", "turtle"),
-                 ("text/plain", "ntriples"), ("application/json", "jsonld")]
-
     def _ld_format(self, req: Request) -> str:
         fparam = req.param("format")
-        fmt = N.format_param(fparam) if fparam else N.choose(req.headers.get("accept"), self.LD_OFFERS)
+        fmt = N.format_param(fparam) if fparam else N.choose(req.headers.get("accept"), N.LD_OFFERS)
         if fmt not in ("turtle", "html", "jsonld", "ntriples", "rdfxml"):
             raise HTTPError(406, "available as text/html, text/turtle, application/ld+json, "
                                  "application/n-triples or application/rdf+xml")

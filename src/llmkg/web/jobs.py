@@ -15,7 +15,7 @@ from collections import OrderedDict
 
 from pyoxigraph import NamedNode, Store
 
-from .. import queries
+from .. import query as queries
 from ..errors import LlmkgError, QueryError, StoreError
 from . import netguard
 

@@ -1,5 +1,5 @@
 """Linked Data: what the server says about one IRI (an entity page, or its RDF) and the
-ontology. Runs in a query worker; every query goes through :func:`llmkg.queries.execute`.
+ontology. Runs in a query worker; every query goes through :func:`llmkg.query.execute`.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from pyoxigraph import Literal, NamedNode
 
-from .. import queries
+from .. import query as queries
 from ..vocab import ONTOLOGY_GRAPH, PREFIXES
 
 RDFS = PREFIXES["rdfs"]

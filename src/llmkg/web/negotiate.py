@@ -1,47 +1,15 @@
 """Content negotiation: the ``Accept`` header (or a ``format`` parameter) to a format name.
 
-Format names are those of :mod:`llmkg.queries` (``json xml csv tsv`` for SELECT/ASK,
-``turtle ntriples jsonld rdfxml`` for graphs), plus ``html`` for pages.
+Format names are those of :mod:`llmkg.query.formats` (``json xml csv tsv`` for SELECT/ASK,
+``turtle ntriples jsonld rdfxml`` for graphs), plus ``html`` for pages; the media types
+that ask for each are defined there, once.
 """
 
 from __future__ import annotations
 
-from ..queries import MEDIA_TYPES
+from ..query import MEDIA_TYPES
 
-# media type -> format, per kind of result; the first format of each list is the default
-RESULT_TYPES = {
-    "application/sparql-results+json": "json",
-    "application/json": "json",
-    "application/sparql-results+xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-    "application/xml": "xml",
-    "text/xml": "xml",
-}
-GRAPH_TYPES = {
-    "text/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "application/n-triples": "ntriples",
-    "text/plain": "ntriples",
-    "application/ld+json": "jsonld",
-    "application/json": "jsonld",
-    "application/rdf+xml": "rdfxml",
-    "application/xml": "rdfxml",
-    "text/xml": "rdfxml",
-}
-RESULT_DEFAULT = "json"
-GRAPH_DEFAULT = "turtle"
-FORMAT_ALIASES = {
-    "json": "json", "srj": "json", "xml": "xml", "srx": "xml", "csv": "csv", "tsv": "tsv",
-    "turtle": "turtle", "ttl": "turtle", "ntriples": "ntriples", "nt": "ntriples",
-    "n-triples": "ntriples", "jsonld": "jsonld", "json-ld": "jsonld", "rdfxml": "rdfxml",
-    "rdf": "rdfxml", "owl": "rdfxml", "rdf+xml": "rdfxml", "n3": "turtle", "html": "html",
-}
-# a result format asked for a graph, or the other way round: the nearest one
-FOR_GRAPH = {"json": "jsonld", "xml": "rdfxml"}
-FOR_RESULTS = {"jsonld": "json", "rdfxml": "xml"}
-RESULT_FORMATS = ("json", "xml", "csv", "tsv")
-GRAPH_FORMATS = ("turtle", "ntriples", "jsonld", "rdfxml")
+from ..query.formats import FORMAT_ALIASES, GRAPH_TYPES, RESULT_TYPES
 
 
 def media_type(fmt: str) -> str:
@@ -128,3 +96,7 @@ def format_param(value: str | None) -> str | None:
         return FORMAT_ALIASES[v]
     v = v.split(";")[0].strip()
     return RESULT_TYPES.get(v) or GRAPH_TYPES.get(v) or ("html" if v == "text/html" else None)
+
+
+# an entity, the ontology, the service description: a graph, or its page
+LD_OFFERS = offers_for("CONSTRUCT", html=True)
