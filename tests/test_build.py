@@ -279,7 +279,7 @@ def test_an_impossible_date_in_the_shipped_data_is_a_violation_not_an_internal_e
     """Regression: on the whole data, a build in its own process (validation threads that
     fall back to rdflib at once) crashed on '2023-02-30' with 'internal error:
     ParseException' or 'TypeError: Param.postParse2()' (pyparsing is not thread-safe;
-    llmkg.fastshacl.RDFLIB_LOCK)."""
+    llmkg.check.RDFLIB_LOCK)."""
     import subprocess
     import sys
 

@@ -1,4 +1,4 @@
-"""The fast SHACL engine (llmkg.fastshacl) gives exactly pySHACL's results.
+"""The fast SHACL engine (llmkg.check) gives exactly pySHACL's results.
 
 Compared per source graph, result for result: focus node, result path, value, constraint
 component, severity, message and source shape; then as the report llmkg prints. On the
@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 from pyoxigraph import RdfFormat, Store
 
-from llmkg import fastshacl as FS
+from llmkg import check as FS
 from llmkg import validate as V
 from llmkg.build import check
 from llmkg.compiled import list_files, make_context
 from llmkg.config import Paths
-from llmkg.fastshacl import FastValidator
+from llmkg.check import FastValidator
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # bench/ (the generator) is not installed
@@ -272,7 +272,7 @@ def test_a_construct_it_does_not_compile_falls_back_to_pyshacl(caplog):
     shapes = shapes_graph(CASES["counts"] + """
         ex:C a sh:NodeShape ; sh:targetClass ex:Thing ; sh:closed true ; sh:ignoredProperties ( rdf:type ) ;
           sh:property [ sh:path ex:name ] .""")
-    with caplog.at_level(logging.DEBUG, logger="llmkg.fastshacl"):
+    with caplog.at_level(logging.DEBUG, logger="llmkg.check"):
         fv = FastValidator(shapes)
     assert [str(n) for n, _why in fv.fallbacks] == ["http://example.org/C"]
     assert "FALLBACK to pySHACL for shape http://example.org/C" in caplog.text
@@ -302,7 +302,7 @@ def test_an_uncorrelated_filter_exists_becomes_a_join():
     """FILTER EXISTS { P }, P sharing no variable with the rest of the query, is the same for
     every solution: the query Oxigraph runs joins { SELECT ?_llmkg_guard WHERE { P } LIMIT 1 }
     instead (one solution without bindings, or none). A correlated one stays a filter."""
-    from llmkg.fastshacl import _hash_join_text_uncached
+    from llmkg.check.analysis import _hash_join_text_uncached
 
     p = "PREFIX ex: <http://example.org/>\n"
     text = ("SELECT DISTINCT ?this WHERE { { ?this ex:a ?x } UNION { ?this ex:b ?y } ?this a ex:C . "

@@ -4,7 +4,7 @@ The pipeline streams: record files are compiled (read, form-checked, mapped to N
 worker processes (:mod:`llmkg.compiled`), in file order, and their N-Quads loaded into the new
 version's database by ``Store.bulk_load`` in pieces, while the compile goes on
 (:class:`_ParallelLoad`); no list of all quads is ever held. Validation then runs on that
-database (:mod:`llmkg.fastshacl`, or pySHACL with ``engine="pyshacl"``), before the version is
+database (:mod:`llmkg.check`, or pySHACL with ``engine="pyshacl"``), before the version is
 made current, so a refused build leaves the store as it was.
 
 A build reuses the previous version when it can (``incremental``): the files whose size and
@@ -513,7 +513,7 @@ class _Run:
                                self.ctx.vocabularies, self.t, counts)
 
     def _prepare_validator(self) -> None:
-        """Compile the shapes (llmkg.fastshacl) in a thread, meanwhile."""
+        """Compile the shapes (llmkg.check) in a thread, meanwhile."""
         import threading
 
         from .validate import load_shapes
@@ -523,7 +523,7 @@ class _Run:
             return
 
         def make():
-            from .fastshacl import FastValidator
+            from .check import FastValidator
 
             try:
                 self._validator = FastValidator(load_shapes(self.paths.shapes))
@@ -553,7 +553,7 @@ class _Run:
         focus nodes the change reaches, the others on everything. None: do it all again."""
         from pyoxigraph import BlankNode, Literal
 
-        from .fastshacl import FastValidator, to_oxigraph
+        from .check import FastValidator, to_oxigraph
         from .validate import store_graph_ids
 
         if self.engine != "fast":
@@ -645,27 +645,27 @@ class _Run:
 
 
 def _load_analyses(directory: Path) -> None:
-    """The SPARQL analyses of the shapes (llmkg.fastshacl.ANALYSES) a previous build saved."""
+    """The SPARQL analyses of the shapes (llmkg.check.ANALYSES) a previous build saved."""
     import pickle
 
-    from . import fastshacl
+    from . import check
 
     try:
         with open(Path(directory) / "analyses.pkl", "rb") as f:
             saved = pickle.load(f)
         if isinstance(saved, dict) and saved.get("llmkg") == __version__:
-            fastshacl.ANALYSES.update(saved["analyses"])
-    except (OSError, pickle.UnpicklingError, EOFError, KeyError, ValueError, TypeError, AttributeError):
+            check.ANALYSES.update(saved["analyses"])
+    except (OSError, pickle.UnpicklingError, EOFError, KeyError, ValueError, TypeError, AttributeError, ImportError):
         pass
 
 
 def _save_analyses(directory: Path) -> None:
     import pickle
 
-    from . import fastshacl
+    from . import check
 
     with open(Path(directory) / "analyses.pkl", "wb") as f:
-        pickle.dump({"llmkg": __version__, "analyses": dict(fastshacl.ANALYSES)}, f)
+        pickle.dump({"llmkg": __version__, "analyses": dict(check.ANALYSES)}, f)
 
 
 class _Paths(list):

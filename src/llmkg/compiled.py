@@ -346,7 +346,7 @@ def load_index(directory: Path) -> dict | None:
     try:
         with open(Path(directory) / "records.idx", "rb") as f:
             index = pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError):   # (a class renamed since)
         return None
     if not isinstance(index, dict) or index.get("format") != CACHE_FORMAT:
         return None

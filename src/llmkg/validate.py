@@ -86,7 +86,7 @@ class Report:
     def to_turtle(self) -> str:
         """The standard SHACL validation report (sh:ValidationReport) in Turtle."""
         from rdflib import BNode, Graph, Literal, Namespace, URIRef
-        from rdflib.namespace import RDF, XSD
+        from rdflib.namespace import RDF
 
         sh = Namespace(SH)
         g = Graph()
@@ -485,7 +485,7 @@ def engine_runs(store, shapes, engine: str = "fast", graph_ids: list | None = No
         return list(_pyshacl_runs(store, graph_ids, shapes))
     if engine != "fast":
         raise ValueError(f"unknown validation engine {engine!r} (fast or pyshacl)")
-    from .fastshacl import FastValidator
+    from .check import FastValidator
 
     fv = validator or FastValidator(shapes)
     fast = fv.results(store, graph_ids, CURATED_GRAPH, GRAPH, restrict=restrict, progress=progress)
