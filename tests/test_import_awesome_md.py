@@ -10,23 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from llmkg.importers.awesome_md import (
-    AWESOME_HUGE_MODELS,
-    AWESOME_LLMS,
-    HUGE_MODEL_SECTIONS,
-    BlockField,
-    ImportRecords,
-    Problem,
-    RecordIndex,
-    _split_items,
-    _split_orgs,
-    build_records,
-    detect_source,
-    dump_record,
-    import_awesome_md,
-    parse_awesome_md,
-    write_records,
-)
+from llmkg.importers.awesome_md import detect_source, import_awesome_md, parse_awesome_md
+from llmkg.importers.awesome_sources import (AWESOME_HUGE_MODELS, AWESOME_LLMS, HUGE_MODEL_SECTIONS, _split_items,
+                                             _split_orgs)
+from llmkg.importers.index import RecordIndex
+from llmkg.importers.model import BlockField, ImportRecords, Problem
+from llmkg.importers.to_records import build_records
+from llmkg.importers.writing import dump_record, write_records
 from llmkg.schema import BLOCK, FOLDER_KIND, TOP
 
 REPO = Path(__file__).resolve().parents[1]
@@ -635,7 +625,7 @@ def test_regenerating_data_reproduces_it(tmp_path):
 def test_regenerating_scrambled_blocks_reproduces_data(tmp_path):
     """Every block of the two lists is rebuilt: scramble them, delete the records only the
     importer wrote, re-import with update, and compare byte for byte."""
-    from llmkg.importers.awesome_md import _guess_indent, _yaml
+    from llmkg.importers.writing import _guess_indent, _yaml
 
     copy = _copy_data(tmp_path)
     deleted = 0

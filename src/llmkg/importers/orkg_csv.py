@@ -18,7 +18,7 @@ Each row becomes a model (found by name among the records already in the data di
 else new), its paper (found by title, else new) and organizations (found by name or
 alias, else new), with a ``sources.<source id>`` block (``awesome-llms`` unless told
 otherwise). The records are written by the awesome-md importer's writer
-(:func:`llmkg.importers.awesome_md.write_records`): new files are created, an existing
+(:func:`llmkg.importers.writing.write_records`): new files are created, an existing
 file gets its block for this source added, or replaced with ``update=True``.
 """
 
@@ -34,8 +34,11 @@ from typing import Any
 from ..errors import LlmkgError
 from ..schema import MODEL_FIELDS, TOP_FIELDS
 from ..values import paper_id, slugify
-from .awesome_md import (KNOWN_SOURCES, _org_ids, ImportRecords, ImportReport, Problem, RecordIndex, dump_record,
-                         write_records)
+from .awesome_sources import KNOWN_SOURCES
+from .index import RecordIndex
+from .model import ImportRecords, Problem
+from .to_records import _org_ids
+from .writing import ImportReport, dump_record, write_records
 
 DEFAULT_SOURCE = "awesome-llms"
 
