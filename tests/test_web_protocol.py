@@ -629,7 +629,8 @@ def test_current_version_follows_the_generation_and_the_link(tmp_path):
 def test_query_answer_encoding_is_the_general_one(tmp_path, volatile, truncated, cors, method, keep_alive):
     """App._encode_query writes the bytes App._encode writes for the same Response."""
     from llmkg.store import Version
-    from llmkg.web.app import App, Response
+    from llmkg.web.app import App
+    from llmkg.web.http import Response
     from llmkg.web.config import ServerConfig
 
     app = App(ServerConfig(store=tmp_path, cors=cors, max_rows=50))

@@ -96,7 +96,7 @@ def test_unquote_query_is_unquote_plus():
     import random
     from urllib.parse import quote_plus, unquote_plus
 
-    from llmkg.web.app import unquote_query
+    from llmkg.web.http import unquote_query
 
     def ref(raw: bytes):
         try:
