@@ -620,32 +620,7 @@ def test_current_version_follows_the_generation_and_the_link(tmp_path):
     assert bare.current().id == v2.id
 
 
-# -- the fast path's own pieces -------------------------------------------------------------------
-
-@pytest.mark.parametrize("volatile", [False, True])
-@pytest.mark.parametrize("truncated", [False, True])
-@pytest.mark.parametrize("cors", [False, True])
-@pytest.mark.parametrize("method, keep_alive", [("GET", True), ("HEAD", True), ("GET", False)])
-def test_query_answer_encoding_is_the_general_one(tmp_path, volatile, truncated, cors, method, keep_alive):
-    """App._encode_query writes the bytes App._encode writes for the same Response."""
-    from llmkg.store import Version
-    from llmkg.web.app import App
-    from llmkg.web.http import Response
-    from llmkg.web.config import ServerConfig
-
-    app = App(ServerConfig(store=tmp_path, cors=cors, max_rows=50))
-    v = Version("20261123T000000.000000Z-test", tmp_path, {})
-    val = {"rows": 7, "truncated": truncated, "elapsed": 0.01234}
-    key = "0123abcd" * 8     # a query's key: the ETag is its first 32 hex digits
-    body, ctype, etag = b'{"head":{}}', "application/sparql-results+json", 'W/"' + key[:32] + '"'
-    date = [(b"date", b"Mon, 23 Nov 2026 08:00:00 GMT")]
-    for _ in range(2):   # the second time from the lines kept
-        want = app._encode(method, Response(200, body, ctype, app._query_headers(v, etag, volatile, val)),
-                           keep_alive, date)
-        assert app._encode_query(method, v, key, volatile, 7, truncated, 0.01234, body, ctype, keep_alive,
-                                 date) == want
-    assert (b"etag: " in want[0]) is not volatile and (b"x-llmkg-truncated: true" in want[0]) is truncated
-
+# -- the workers -----------------------------------------------------------------------------------
 
 def test_crowded_worker_compares_with_the_least_busy():
     from llmkg.web.server import SharedStats

@@ -80,7 +80,6 @@ class App(SparqlEndpoint, PageRoutes, Watchdog):
         self._store_db = None
         self._encoded: dict = {}        # (name, value) -> the header as bytes
         self._wire: dict = {}           # (name, value) -> b"name: value\r\n"
-        self._query_heads: dict = {}    # (version, media type, volatile, truncated) -> head template
         self._cors_lines = (b"access-control-allow-origin: *\r\n"
                             b"access-control-expose-headers: " + EXPOSE.encode() + b"\r\n")
         self._max_rows_text = str(cfg.max_rows)
@@ -210,14 +209,6 @@ class App(SparqlEndpoint, PageRoutes, Watchdog):
         anything on a GET (the jobs run in this thread), driven to their end here. Returns
         the whole HTTP answer and whether the connection stays open."""
         t0 = time.perf_counter() if self.cfg.log_requests else 0.0
-        if raw_path == b"/sparql" and query_string[:6] == b"query=":
-            fast = self._sparql_fast(proto, method, path, raw_path, query_string, headers, keep_alive,
-                                     default_headers)
-            if fast is not None:
-                data, keep_alive, resp = fast
-                if self.cfg.log_requests:
-                    self._log(proto.client, method, raw_path, query_string, resp, t0)
-                return data, keep_alive
         req = Request.from_parts({"server": proto.server, "client": proto.client, "scheme": proto.scheme},
                                  method, path, raw_path, query_string, headers)
         token = _REQUEST.set((req, None, proto))

@@ -1,4 +1,7 @@
-"""uvicorn's httptools protocol, with two changes for this server.
+"""uvicorn's httptools protocol, with these changes for this server. It extends a class that
+is not uvicorn's public API and uses its attributes (parser, cycle, flow, pipeline,
+server_state...): pyproject.toml pins the uvicorn and httptools it was written and tested
+against.
 
 * The status line and headers of a response leave in the same ``send()`` as its body.
   uvicorn writes them as soon as the app starts the response, and the body in a second

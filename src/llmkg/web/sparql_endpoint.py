@@ -1,7 +1,6 @@
 """The SPARQL 1.1 protocol of the app (a mixin of :class:`.app.App`): query and update
 requests, negotiation, the cached answers and their headers, the service description and
-the endpoint's page. ``GET /sparql?query=`` is answered without a request object when
-nothing else needs deciding (:meth:`SparqlEndpoint._sparql_fast`)."""
+the endpoint's page."""
 
 from __future__ import annotations
 
@@ -16,164 +15,11 @@ from ..store import Version
 from ..vocab import GRAPH, PREFIXES
 from . import negotiate as N
 from . import pages
-from . import jobs
-from .protocol import STATUS_LINE
 from ..sparqlscan import add_using, scan, strip_services
-from .http import (FORMATS_NS, SD, HTTPError, Request, Response, _etag_matches, log, media_type_of, parse_params, unquote_query)
+from .http import (FORMATS_NS, SD, HTTPError, Request, Response, _etag_matches, media_type_of, parse_params)
 
 
 class SparqlEndpoint:
-
-    def _sparql_fast(self, proto, method: str, path: str, raw_path: bytes, query_string: bytes,
-                     headers: list[tuple[bytes, bytes]], keep_alive: bool, default_headers):
-        """``GET /sparql?query=…`` with nothing else that needs a decision (no other
-        parameter, no ``If-None-Match``, a plain query whose format is not HTML): the path of
-        :meth:`sparql` and :meth:`query` for that case, without their generality (no request
-        object, no parameter list, no coroutines) -- the same checks, key, job and headers,
-        as the protocol tests check on both paths. Returns ``(bytes, keep_alive, response)``,
-        or None before anything ran when the request needs the general path."""
-        if (b"&" in query_string or b";" in query_string or not query_string.isascii()
-                or len(raw_path) + len(query_string) > self._max_url):
-            return None
-        accept = host = None
-        for k, val in headers:
-            if k == b"accept":
-                if accept is not None:
-                    return None
-                accept = val
-            elif k == b"host":
-                if host is not None:
-                    return None
-                host = val
-            elif k == b"if-none-match":
-                return None
-        try:
-            v = self.current()
-        except HTTPError:
-            return None
-        cache = self.cache
-        caching = cache.max_bytes > 0
-        fast = None
-        if caching:
-            fast = (v.id, ("GET", query_string, accept, host))
-            hit = cache.get(fast)
-            if hit is not None:
-                return self._encode(method, hit, keep_alive, default_headers) + (hit,)
-        text = unquote_query(query_string[6:])
-        if text is None:
-            return None
-        sc = scan(text)
-        form = sc.form
-        if sc.is_update or sc.services or sc.hidden or form is None:
-            return None
-        fmt = self._negotiate(accept, form, None)
-        if fmt == "html":
-            return None
-        endpoint = self._public_endpoint
-        if endpoint is None:
-            if not host:
-                return None
-            endpoint = f"{proto.scheme}://{host.decode('latin-1')}/sparql"
-        key = self._sparql_key(v.id, text, fmt, (), (), endpoint)
-        volatile = sc.volatile
-        if caching and not volatile:
-            hit = cache.get(key)
-            if hit is not None:
-                return self._encode(method, hit, keep_alive, default_headers) + (hit,)
-        # the request's parts, made a Request only when an error page or the watchdog needs one
-        parts = (method, path, raw_path, query_string, headers)
-        timeout = self.cfg.timeout
-        context = ((parts, None, proto), timeout)
-        ans = None
-        if form == "SELECT" and fmt in Q.NATIVE_FORMATS:
-            # the common case, without a job: pyoxigraph writes the answer as it evaluates
-            # the query (Q.native_select); None when the job's way is needed after all
-            kwargs = Q.plain_kwargs(text, endpoint)
-            try:
-                out = self.runner.run(Q.native_select, timeout, context, self._store(v), text, fmt, kwargs,
-                                      self.cfg.max_rows)
-            except Exception as exc:    # what jobs.handle makes of it
-                ans = jobs.failed(exc)
-            else:
-                if out is not None:
-                    data, keep_alive = self._encode_query(method, v, key, volatile, out.rows, False, out.elapsed,
-                                                          out.body, out.media_type, keep_alive, default_headers)
-                    return data, keep_alive, self._kept_answer(v, key, fast, volatile, out.rows, False,
-                                                               out.elapsed, out.body, out.media_type)
-        if ans is None:
-            job = {"kind": "query", "db": self._db_path(v), "sparql": text, "formats": [fmt],
-                   "default_graph": None, "named_graphs": None, "base_iri": endpoint, "form": form,
-                   "max_rows": self.cfg.max_rows, "base": self.cfg.base}
-            ans = self.runner.run(jobs.handle, timeout, context, job)
-        if ans.get("ok"):
-            val = ans["value"]
-            body, ctype = val["bodies"][fmt]
-            data, keep_alive = self._encode_query(method, v, key, volatile, val["rows"], val["truncated"],
-                                                  val["elapsed"], body, ctype, keep_alive, default_headers)
-            return data, keep_alive, self._kept_answer(v, key, fast, volatile, val["rows"], val["truncated"],
-                                                       val["elapsed"], body, ctype)
-        if ans.get("trace"):
-            log.error("job error: %s\n%s", ans.get("error"), ans.get("trace"))
-        resp = self.error(self._fast_request(proto, parts), int(ans.get("status", 500)),
-                          ans.get("error") or "the query failed")
-        return self._encode(method, resp, keep_alive, default_headers) + (resp,)
-
-    @staticmethod
-    def _fast_request(proto, parts: tuple) -> Request:
-        """The Request of a GET answered by :meth:`_sparql_fast` (``parts``: method, path, raw
-        path, query string, headers), made only for an error page or the watchdog."""
-        return Request.from_parts({"server": proto.server, "client": proto.client, "scheme": proto.scheme},
-                                  *parts)
-
-    def _kept_answer(self, v: Version, key: str, fast, volatile: bool, rows: int, truncated: bool,
-                     elapsed: float, body: bytes, ctype: str) -> Response | None:
-        """A 200 of :meth:`_sparql_fast` as a Response, when one is kept: in the cache
-        (under ``key`` and ``fast``) if it is on, or for the request log."""
-        if self.cache.max_bytes > 0 and not volatile:
-            val = {"rows": rows, "truncated": truncated, "elapsed": elapsed}
-            resp = Response(200, body, ctype, self._query_headers(v, "W/\"" + key[:32] + "\"", volatile, val))
-            self.cache.put(key, resp)
-            self.cache.put(fast, resp)
-            return resp
-        if self.cfg.log_requests:
-            return Response(200, body, ctype)
-        return None
-
-    def _encode_query(self, method: str, v: Version, key: str, volatile: bool, rows: int, truncated: bool,
-                      elapsed: float, body: bytes, ctype: str, keep_alive: bool,
-                      default_headers) -> tuple[bytes, bool]:
-        """``_encode(method, Response(200, body, ctype, _query_headers(v, etag, volatile, val)),
-        ...)`` with the ETag made of ``key`` -- the same bytes, from a template of the head
-        made once per version, media type, volatility and truncation (:meth:`_query_template`)."""
-        tpl = self._query_heads.get((v.id, ctype, volatile, truncated))
-        if tpl is None:
-            tpl = self._query_template(v, ctype, volatile, truncated)
-        keep_alive = keep_alive and self._stays_open()
-        date = self._default_lines(default_headers)
-        if volatile:
-            head = tpl % (date, rows, elapsed * 1000, b"" if keep_alive else b"connection: close\r\n", len(body))
-        else:
-            head = tpl % (date, key[:32].encode("ascii"), rows, elapsed * 1000,
-                          b"" if keep_alive else b"connection: close\r\n", len(body))
-        return (head if method == "HEAD" else head + body), keep_alive
-
-    def _query_template(self, v: Version, ctype: str, volatile: bool, truncated: bool) -> bytes:
-        """The head of a 200 query answer as a ``%`` template: the date lines, the ETag's
-        32 hex digits (unless volatile), the rows, the milliseconds, the ``connection``
-        line and the length -- in :meth:`_encode`'s order, with :meth:`_finish`'s ending."""
-        # Content-Type and the version before the ETag; Cache-Control and Vary after it
-        h = Response(200, b"", ctype, self._common_headers(v, None if volatile else "-", volatile)).headers
-        h.append(("Vary", "Accept"))
-        lines = [self._header_line(x).replace(b"%", b"%%") for x in h if x[0] != "ETag"]
-        tpl = (STATUS_LINE[200] + b"%s" + b"".join(lines[:2]) + (b"" if volatile else b'etag: W/"%s"\r\n')
-               + b"".join(lines[2:]) + b"x-llmkg-rows: %d\r\nx-llmkg-max-rows: "
-               + self._max_rows_bytes.replace(b"%", b"%%") + b"\r\nx-llmkg-elapsed-ms: %.1f\r\n"
-               + (b"x-llmkg-truncated: true\r\n" if truncated else b"")
-               + (self._cors_lines.replace(b"%", b"%%") if self.cfg.cors else b"") + b"%scontent-length: %d\r\n\r\n")
-        if len(self._query_heads) > 64:
-            self._query_heads.clear()
-        self._query_heads[(v.id, ctype, volatile, truncated)] = tpl
-        return tpl
 
     # -- the SPARQL protocol ----------------------------------------------------------------
 

@@ -87,8 +87,6 @@ class Watchdog:
         own_fd = None
         if ctx is not None:
             req, send, proto = ctx
-            if isinstance(req, tuple):   # the fast path makes its request object only when needed
-                req = self._fast_request(proto, req)
             if proto is None:   # an ASGI request: the connection whose cycle it is
                 cycle = getattr(send, "__self__", None)
                 proto = next((c for c in CONNECTIONS if getattr(c, "cycle", None) is cycle), None)
