@@ -39,7 +39,7 @@ from urllib.parse import quote, urlencode, urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from llmkg.store import current_version, write_version  # noqa: E402
+from llmkg.graph.store import current_version, write_version  # noqa: E402
 from llmkg.vocab import DEFAULT_BASE, GRAPH, PREFIXES  # noqa: E402
 from llmkg.web.testing import ServerProcess, http  # noqa: E402
 

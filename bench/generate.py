@@ -90,7 +90,7 @@ class Real:
 
     def __init__(self, real_dir: Path):
         sys.path.insert(0, str(ROOT / "src"))
-        from llmkg.records import load_records
+        from llmkg.records.read import load_records
 
         rs = load_records(real_dir)
         self.templates: dict[str, list[Template]] = {}
@@ -272,7 +272,7 @@ class Generator:
             acc += x
             self.org_cum.append(acc)
         self.paper_titles = [self.paper_title(i) for i in range(n_paper)]
-        from llmkg.values import paper_id
+        from llmkg.records.values import paper_id
 
         self.paper_ids = [paper_id(t) for t in self.paper_titles]
 
@@ -480,7 +480,7 @@ FOLDERS = {"model": "models", "paper": "papers", "organization": "organizations"
 
 
 def _slug(text: str) -> str:
-    from llmkg.values import slugify
+    from llmkg.records.values import slugify
 
     return slugify(text)
 

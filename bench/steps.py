@@ -83,9 +83,9 @@ def measure(out: Path, cmd: list[str]) -> dict:
 
 def load(data: str, store: str) -> dict:
     """Compile and load ``data`` into a new version of ``store`` without validating it."""
-    from llmkg.build import _Run
+    from llmkg.build.pipeline import _Run
     from llmkg.config import Paths
-    from llmkg.store import building
+    from llmkg.graph.store import building
 
     paths = Paths.resolve(data=data, store=store)
     t0 = time.perf_counter()
@@ -103,8 +103,8 @@ def validate(store: str, data: str, engine: str, out: str) -> dict:
 
     from pyoxigraph import Store
 
-    from llmkg.store import current_version
-    from llmkg.validate import engine_runs, load_shapes
+    from llmkg.graph.store import current_version
+    from llmkg.check.validate import engine_runs, load_shapes
 
     logging.disable(logging.WARNING)  # rdflib's warnings about ill-typed literals
     v = current_version(store)
@@ -125,7 +125,7 @@ def dump_nt(store: str, file: str, quads_file: str | None = None) -> dict:
     loads; and, with ``quads_file``, the quads themselves as N-Quads."""
     from pyoxigraph import RdfFormat, Store, Triple, serialize
 
-    from llmkg.store import current_version
+    from llmkg.graph.store import current_version
 
     db = Store.read_only(str(current_version(store).db))
     with open(file, "wb") as f:

@@ -18,7 +18,7 @@ def mini_store():
     """An in-memory pyoxigraph Store holding tests/fixtures/mini.trig (a hand-written graph)."""
     from pyoxigraph import RdfFormat, Store
 
-    from llmkg.resolved import settle
+    from llmkg.graph.resolved import settle
 
     store = Store()
     store.load(path=str(FIXTURES / "mini.trig"), format=RdfFormat.TRIG)
@@ -28,7 +28,7 @@ def mini_store():
 
 @pytest.fixture(scope="session")
 def mini_store_dir(tmp_path_factory) -> Path:
-    """A store directory (the layout of llmkg.store) holding tests/fixtures/mini.trig."""
+    """A store directory (the layout of llmkg.graph.store) holding tests/fixtures/mini.trig."""
     from llmkg.web.testing import load_trig_store
 
     d = tmp_path_factory.mktemp("mini-store")
@@ -45,7 +45,7 @@ def real_store_dir(tmp_path_factory) -> Path:
     given = os.environ.get("LLMKG_TEST_STORE")
     if given:
         return Path(given)
-    from llmkg.build import build
+    from llmkg.build.pipeline import build
     from llmkg.config import Paths
 
     d = tmp_path_factory.mktemp("real-store")
@@ -56,7 +56,7 @@ def real_store_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def real_store(real_store_dir):
     """The built shipped data, opened read-only: (pyoxigraph Store, store.Version)."""
-    from llmkg.store import open_read_only
+    from llmkg.graph.store import open_read_only
 
     return open_read_only(real_store_dir)
 
@@ -65,7 +65,7 @@ def real_store(real_store_dir):
 
 @pytest.fixture(scope="session")
 def export_store_dir(tmp_path_factory) -> Path:
-    """A store directory (the layout of llmkg.store) holding tests/fixtures/export.trig."""
+    """A store directory (the layout of llmkg.graph.store) holding tests/fixtures/export.trig."""
     from llmkg.web.testing import load_trig_store
 
     d = tmp_path_factory.mktemp("export-store")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from llmkg.build import check
+from llmkg.build.pipeline import check
 from llmkg.config import Paths
-from llmkg.records import load_records
+from llmkg.records.read import load_records
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # bench/ is not installed
@@ -55,6 +55,7 @@ def test_shape_of_the_records(tmp_path):
         (ROOT / "data" / "vocabularies" / "licenses.yaml").read_bytes()
 
 
+@pytest.mark.slow
 def test_clean_records_conform(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     generate(200, tmp_path / "data", seed=2, invalid=0.0)
@@ -75,6 +76,7 @@ def test_every_kind_of_defect_is_written(defective):
     assert 0.04 < len(m["defects"]) / sum(m["counts"].values()) <= 0.05
 
 
+@pytest.mark.slow
 def test_every_defect_is_reported_at_its_file(defective, monkeypatch):
     d, m = defective
     monkeypatch.chdir(d.parent)

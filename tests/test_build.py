@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from llmkg.cli import main
-from llmkg.store import open_read_only
+from llmkg.graph.store import open_read_only
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -256,7 +256,7 @@ def test_a_build_runs_without_full_garbage_collections_and_restores_them(small, 
     also when the build fails."""
     import gc
 
-    from llmkg import build as B
+    from llmkg.build import pipeline as B
 
     seen = []
     real = B._Run.full
@@ -275,6 +275,7 @@ def test_a_build_runs_without_full_garbage_collections_and_restores_them(small, 
     assert gc.get_threshold() == before
 
 
+@pytest.mark.slow
 def test_an_impossible_date_in_the_shipped_data_is_a_violation_not_an_internal_error(tmp_path):
     """Regression: on the whole data, a build in its own process (validation threads that
     fall back to rdflib at once) crashed on '2023-02-30' with 'internal error:

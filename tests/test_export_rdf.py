@@ -176,7 +176,7 @@ def test_jsonld_is_compact_against_the_published_context(export_store_dir):
 def test_jsonld_with_another_base_overrides_res(tmp_path, context_loader):
     from pyoxigraph import Quad
 
-    from llmkg.store import write_version
+    from llmkg.graph.store import write_version
 
     base = "https://example.org/kg/"
     g = NamedNode(GRAPH + "awesome-llms")
@@ -248,6 +248,7 @@ def test_cli_export_to_file_and_stdout(export_store_dir, tmp_path):
 # -- on the real data -----------------------------------------------------------------------
 
 @needs_rapper
+@pytest.mark.slow
 @pytest.mark.parametrize("graph", [None, "awesome-llms"])
 @pytest.mark.parametrize("fmt", ["turtle", "trig", "rdfxml"])
 def test_real_data_exports_parse_and_are_isomorphic(real_store_dir, tmp_path, fmt, graph):
@@ -265,6 +266,7 @@ def test_real_data_exports_parse_and_are_isomorphic(real_store_dir, tmp_path, fm
     assert data == export_bytes(open_source(real_store_dir, graph), fmt)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("graph", [None, "awesome-llms"])
 def test_real_data_jsonld_is_isomorphic(real_store_dir, context_loader, graph):
     src = open_source(real_store_dir, graph)

@@ -20,11 +20,13 @@ import pytest
 from pyoxigraph import RdfFormat, Store
 
 from llmkg import check as FS
-from llmkg import validate as V
-from llmkg.build import check
-from llmkg.compiled import list_files, make_context
+from llmkg.check import validate as V
+from llmkg.build.pipeline import check
+from llmkg.build.compiled import list_files, make_context
 from llmkg.config import Paths
 from llmkg.check import FastValidator
+
+pytestmark = pytest.mark.slow   # builds stores (pytest -m "not slow" leaves it out)
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # bench/ (the generator) is not installed
@@ -49,8 +51,8 @@ def both(store, shapes):
 
 def store_of(data_dir: Path) -> Store:
     """The quads a build of ``data_dir`` stores (records, vocabularies, problems)."""
-    from llmkg.build import _entry, _replay, _vocabulary_quads, _winners
-    from llmkg.compiled import compile_file, minted_quads
+    from llmkg.build.pipeline import _entry, _replay, _vocabulary_quads, _winners
+    from llmkg.build.compiled import compile_file, minted_quads
 
     files = list_files(data_dir)
     ctx = make_context(data_dir, Paths.resolve(data=data_dir).base, files)

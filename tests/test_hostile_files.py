@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow   # builds stores (pytest -m "not slow" leaves it out)
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 

@@ -17,7 +17,7 @@ from llmkg.importers.index import RecordIndex
 from llmkg.importers.model import BlockField, ImportRecords, Problem
 from llmkg.importers.to_records import build_records
 from llmkg.importers.writing import dump_record, write_records
-from llmkg.schema import BLOCK, FOLDER_KIND, TOP
+from llmkg.records.schema import BLOCK, FOLDER_KIND, TOP
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
@@ -612,6 +612,7 @@ def _regenerate(copy: Path, **kw):
 
 
 @needs_sources
+@pytest.mark.slow
 def test_regenerating_data_reproduces_it(tmp_path):
     copy = _copy_data(tmp_path)
     before = snapshot(copy)
@@ -622,6 +623,7 @@ def test_regenerating_data_reproduces_it(tmp_path):
 
 
 @needs_sources
+@pytest.mark.slow
 def test_regenerating_scrambled_blocks_reproduces_data(tmp_path):
     """Every block of the two lists is rebuilt: scramble them, delete the records only the
     importer wrote, re-import with update, and compare byte for byte."""

@@ -139,9 +139,10 @@ def comparison_rows(store_dir) -> list[tuple]:
     return sorted(rows, key=repr)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (ROOT / "queries" / "orkg-comparison.rq").exists(), reason="no orkg-comparison query")
 def test_round_trip_gives_the_same_comparison(real_store_dir, tmp_path):
-    from llmkg.build import build
+    from llmkg.build.pipeline import build
     from llmkg.config import Paths
 
     csv_path = tmp_path / "awesome-llms.csv"

@@ -2,7 +2,7 @@
 
 Each case builds, changes the data (edit one record, add one, remove one, touch one, change
 what a research problem is called, break a value), builds again from the previous version
-(llmkg.build's incremental path) and compares with a full build of the same data: the quads
+(llmkg.build.pipeline's incremental path) and compares with a full build of the same data: the quads
 of the store (the ontology graph's blank nodes up to renaming), build.json's counts, and
 the report, line for line.
 """
@@ -18,10 +18,12 @@ from pathlib import Path
 import pytest
 from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Store
 
-from llmkg.build import build
+from llmkg.build.pipeline import build
 from llmkg.config import Paths
 from llmkg.errors import ValidationFailed
 from llmkg.vocab import ONTOLOGY_GRAPH
+
+pytestmark = pytest.mark.slow   # builds stores (pytest -m "not slow" leaves it out)
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # bench/ (the generator) is not installed
@@ -149,7 +151,7 @@ def test_a_broken_value_is_refused_with_the_full_report(work):
     with pytest.raises(ValidationFailed) as full:
         build(Paths.resolve(data=work / "data", store=work / "full"), incremental=False)
     assert str(inc.value) == str(full.value)
-    from llmkg.store import current_version
+    from llmkg.graph.store import current_version
 
     assert current_version(work / "store").id == store.id
     assert not (work / "full").exists()  # a refused first build leaves no store behind
@@ -172,10 +174,10 @@ def test_streaming_build_equals_the_whole_data_pipeline(which, generated, tmp_pa
     mapping.map_records, and the report of validate.validate (pySHACL on those quads)."""
     from pyoxigraph import RdfFormat, parse
 
-    from llmkg.mapping import map_records
-    from llmkg.records import load_records
-    from llmkg.validate import validate
-    from llmkg.vocabularies import load_vocabularies
+    from llmkg.graph.mapping import map_records
+    from llmkg.records.read import load_records
+    from llmkg.check.validate import validate
+    from llmkg.records.vocabularies import load_vocabularies
 
     monkeypatch.chdir(ROOT if which == "shipped" else generated.parent)
     data = ROOT / "data" if which == "shipped" else generated
@@ -206,7 +208,7 @@ def test_a_load_in_many_pieces_stores_what_a_load_in_one_stores(generated, tmp_p
     """The build hands its N-Quads to Store.bulk_load in pieces loaded on two threads
     (build._ParallelLoad): with pieces of 64 KiB the store, its counts and the report are
     those of a build whose quads fit in one piece."""
-    import llmkg.build as B
+    import llmkg.build.pipeline as B
 
     pieces: list[int] = []
     load = B._ParallelLoad._load
@@ -232,7 +234,7 @@ def test_a_load_in_many_pieces_stores_what_a_load_in_one_stores(generated, tmp_p
 def test_the_pieces_of_a_load_run_two_at_a_time_and_each_byte_once():
     import threading
 
-    from llmkg.build import _ParallelLoad
+    from llmkg.build.pipeline import _ParallelLoad
 
     class Db:
         def __init__(self):
@@ -267,9 +269,9 @@ def test_the_pieces_of_a_load_run_two_at_a_time_and_each_byte_once():
 def test_a_failed_piece_of_the_load_leaves_the_store_as_it_was(generated, tmp_path, monkeypatch):
     import errno
 
-    import llmkg.build as B
+    import llmkg.build.pipeline as B
     from llmkg.errors import StoreError
-    from llmkg.store import current_version
+    from llmkg.graph.store import current_version
 
     monkeypatch.chdir(generated.parent)
     paths = Paths.resolve(data=generated, store=tmp_path / "store")
@@ -299,9 +301,9 @@ def test_text_mapping_equals_the_object_mapping(which, generated):
     as the pyoxigraph objects of mapping.Mapper."""
     from pyoxigraph import RdfFormat, parse
 
-    from llmkg.mapping import Mapper, TextMapper
-    from llmkg.records import load_records
-    from llmkg.vocabularies import load_vocabularies
+    from llmkg.graph.mapping import Mapper, TextMapper
+    from llmkg.records.read import load_records
+    from llmkg.records.vocabularies import load_vocabularies
 
     data = ROOT / "data" if which == "shipped" else generated
     rs = load_records(data)
@@ -339,8 +341,8 @@ TRICKY_YAML = [
 
 @pytest.mark.parametrize("text", TRICKY_YAML)
 def test_fastyaml_is_pyyaml_or_gives_up(text):
-    from llmkg.fastyaml import parse
-    from llmkg.records import parse_yaml_pyyaml as parse_yaml
+    from llmkg.records.fastyaml import parse
+    from llmkg.records.read import parse_yaml_pyyaml as parse_yaml
 
     nulls = parse_yaml("k: ~\n", "probe")[0] == {"k": None}
     fast = parse(text, nulls)
@@ -355,7 +357,7 @@ def test_fastyaml_key_is_the_key_pattern():
     import itertools
     import random
 
-    from llmkg.fastyaml import KEY_PATTERN, _key
+    from llmkg.records.fastyaml import KEY_PATTERN, _key
 
     def pattern(s):
         m = KEY_PATTERN.match(s)
@@ -372,8 +374,8 @@ def test_fastyaml_key_is_the_key_pattern():
 
 
 def test_fastyaml_on_every_record_file(generated):
-    from llmkg.fastyaml import parse
-    from llmkg.records import parse_yaml_pyyaml as parse_yaml
+    from llmkg.records.fastyaml import parse
+    from llmkg.records.read import parse_yaml_pyyaml as parse_yaml
 
     files = sorted((ROOT / "data").glob("*/*.yaml")) + sorted(generated.glob("*/*.yaml"))
     nulls = parse_yaml("k: ~\n", "probe")[0] == {"k": None}

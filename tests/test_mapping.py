@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from llmkg.mapping import map_records
-from llmkg.records import load_records
+from llmkg.graph.mapping import map_records
+from llmkg.records.read import load_records
 from llmkg.vocab import KIND_PREFIXES, PREFIXES
 
 _NS = sorted(((p, ns) for p, ns in PREFIXES.items() if p not in KIND_PREFIXES), key=lambda x: -len(x[1]))
@@ -20,7 +20,7 @@ def shorten(iri: str) -> str:
         if iri.startswith(ns):
             return f"{p}:{iri[len(ns):]}"
     return f"<{iri}>"
-from llmkg.vocabularies import load_vocabularies
+from llmkg.records.vocabularies import load_vocabularies
 
 ROOT = Path(__file__).resolve().parents[1]
 

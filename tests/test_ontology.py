@@ -12,7 +12,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from llmkg import schema
+from llmkg.records import schema
 from llmkg.vocab import LLMKG, ONTOLOGY_IRI, expand
 
 ROOT = Path(__file__).resolve().parents[1]

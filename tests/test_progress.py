@@ -1,10 +1,10 @@
-"""The build's progress display (llmkg.progress) and the build calling it."""
+"""The build's progress display (llmkg.build.progress) and the build calling it."""
 
 from __future__ import annotations
 
 import io
 
-from llmkg.progress import StepPrinter, render
+from llmkg.build.progress import StepPrinter, render
 
 
 def test_render_line():
@@ -63,7 +63,7 @@ def test_build_reports_records_and_units(tmp_path):
     at the totals."""
     from pathlib import Path
 
-    from llmkg.build import build
+    from llmkg.build.pipeline import build
     from llmkg.config import Paths
 
     root = Path(__file__).resolve().parent.parent

@@ -14,10 +14,10 @@ from hypothesis import example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from llmkg import query as Q  # noqa: E402
-from llmkg import values  # noqa: E402
+from llmkg.records import values  # noqa: E402
 from llmkg.errors import QueryError  # noqa: E402
-from llmkg.records import Record, check_record, parse_yaml  # noqa: E402
-from llmkg.vocabularies import load_vocabularies  # noqa: E402
+from llmkg.records.read import Record, check_record, parse_yaml  # noqa: E402
+from llmkg.records.vocabularies import load_vocabularies  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 VOCAB = load_vocabularies(ROOT / "data")

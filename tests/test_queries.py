@@ -16,7 +16,7 @@ from pyoxigraph import (Literal, NamedNode, Quad, QueryResultsFormat, RdfFormat,
 from llmkg import query as Q
 from llmkg.vocab import PREFIXES
 from llmkg.errors import LlmkgError, QueryError
-from llmkg.schema import ORKG_COMPARISON_COLUMNS
+from llmkg.records.schema import ORKG_COMPARISON_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "queries"
@@ -143,7 +143,7 @@ def test_query_form_ignores_comments_strings_and_prefixes():
 ])
 def test_query_form_from_the_start_is_the_tokenizers(text):
     """A text that starts with its form is told at once; the answer is the tokenizer's."""
-    from llmkg import sparqlscan
+    from llmkg.query import scan as sparqlscan
 
     assert Q.query_form(text) == sparqlscan._query_form_tokens(text), text
 
@@ -801,9 +801,9 @@ def test_real_largest_model_per_year(real, registry):
 def test_real_source_disagreements_match_the_validation_warnings(real, registry):
     """The query and `llmkg validate`'s "sources disagree" warnings find the same facts."""
     from llmkg.config import Paths
-    from llmkg.records import load_records
-    from llmkg.validate import disagreements
-    from llmkg.vocabularies import load_vocabularies
+    from llmkg.records.read import load_records
+    from llmkg.check.validate import disagreements
+    from llmkg.records.vocabularies import load_vocabularies
 
     paths = Paths.resolve(data=DATA)
     rs = load_records(paths.data)
@@ -904,7 +904,7 @@ def test_real_completeness(real, registry, records):
 
 
 def test_real_timelines(real, registry, records):
-    from llmkg.values import parse_date
+    from llmkg.records.values import parse_date
 
     dated = {mid for mid, rec in records["models"].items()
              if any(parse_date(str(b["date created"])).ok for b in _blocks(rec).values() if b.get("date created"))}

@@ -18,7 +18,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 sys.path.insert(0, str(ROOT / "src"))
-from llmkg.values import paper_id  # noqa: E402
+from llmkg.records.values import paper_id  # noqa: E402
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 

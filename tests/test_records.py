@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from llmkg.records import load_records
+from llmkg.records.read import load_records
 
 
 def write(root: Path, rel: str, text: str) -> Path:

@@ -1,11 +1,11 @@
 """The SHACL shapes (shapes/llmkg.shapes.ttl) on hand-written graphs.
 
 Each graph is ``graph:curated`` plus one source graph, written in Turtle exactly as
-docs/rdf-model.md (and llmkg.mapping) produce them. A conforming sample gives no result at
+docs/rdf-model.md (and llmkg.graph.mapping) produce them. A conforming sample gives no result at
 all; every other case changes the sample so that it breaks exactly one constraint and checks
 the exact set of (focus node, result path, constraint component, severity) pySHACL reports.
 
-pySHACL runs as llmkg.validate runs it: ``inference='none'``, ``advanced=True`` (SPARQL
+pySHACL runs as llmkg.check.validate runs it: ``inference='none'``, ``advanced=True`` (SPARQL
 targets), and "today" put in place of the placeholder ``"2999-12-31"^^xsd:date`` by a
 replacement in the text of the shapes file (plus ``inplace=True``, which only skips copying
 the data graph). The Turtle uses ``@base <https://w3id.org/llmkg/resource/>`` and ``<model/gpt-3>``
@@ -180,7 +180,7 @@ C = SH  # constraint components: C.DatatypeConstraintComponent ...
 # --- running pySHACL -------------------------------------------------------------------------
 
 def shapes_text(today: dt.date = TODAY) -> str:
-    """The shapes with today's date in place of the placeholder, as llmkg.validate does it."""
+    """The shapes with today's date in place of the placeholder, as llmkg.check.validate does it."""
     text = SHAPES_FILE.read_text(encoding="utf-8")
     return text.replace(PLACEHOLDER, f'"{today.isoformat()}"^^xsd:date')
 
@@ -745,7 +745,7 @@ CASES = {
 
 
 def _yaml_keys() -> set[str]:
-    from llmkg import schema
+    from llmkg.records import schema
 
     keys_ = {f.key for fields in schema.TOP_FIELDS.values() for f in fields}
     keys_ |= {f.key for fields in schema.SOURCE_BLOCK_FIELDS.values() for f in fields}
@@ -953,7 +953,7 @@ def test_sparql_constraints_are_few_and_behind_sparql_targets():
 def test_model_warnings_target_the_model_only_statement_properties():
     """The warnings about a model target the subjects of the keys only a model's statements
     block has (schema.py)."""
-    from llmkg import schema
+    from llmkg.records import schema
     from llmkg.vocab import expand
 
     other = set()

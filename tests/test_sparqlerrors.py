@@ -10,7 +10,7 @@ from pyoxigraph import Store
 from llmkg import query as Q
 from llmkg.cli import main
 from llmkg.errors import QueryError
-from llmkg.sparqlerrors import readable
+from llmkg.query.syntax import readable
 
 CASES = [
     ("SELECT * WHERE { ?s foo:bar ?o }",

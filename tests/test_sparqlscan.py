@@ -9,7 +9,7 @@ EVERY = "".join(chr(c) for c in range(0x110000))
 
 
 def test_name_characters_of_the_tokenizer():
-    from llmkg import sparqlscan
+    from llmkg.query import scan as sparqlscan
 
     pattern = sparqlscan._TOKEN_RE.pattern
     replaced = {

@@ -14,7 +14,7 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
 from llmkg.errors import StoreError
-from llmkg.store import current_version, open_generation, open_read_only, write_version
+from llmkg.graph.store import current_version, open_generation, open_read_only, write_version
 
 G = NamedNode("https://w3id.org/llmkg/graph/test")
 
@@ -107,7 +107,7 @@ def test_a_killed_build_leaves_the_previous_store_readable(tmp_path):
         import time
         from pathlib import Path
         from pyoxigraph import Literal, NamedNode, Quad
-        from llmkg.store import write_version
+        from llmkg.graph.store import write_version
         def slow():
             for i in range(100000):
                 yield Quad(NamedNode("https://example.org/s%d" % i), NamedNode("https://example.org/p"),

@@ -221,6 +221,7 @@ def test_the_size_is_one_number(real_store, real_store_dir, server):
 
 # --- short IRIs that paste back ---------------------------------------------------------------
 
+@pytest.mark.slow
 def test_every_short_iri_the_cli_prints_pastes_back(real_store, real_store_dir):
     """The CLI's table writes IRIs as prefixed names (model:gpt-3) where it can: each one,
     put back into a query, is the IRI it stands for."""

@@ -1,4 +1,4 @@
-"""llmkg.values: the parsers of record values.
+"""llmkg.records.values: the parsers of record values.
 
 The tables below hold every distinct value of the two lists (awesome-llms and
 awesome-huge-models, their ```yaml blocks) with the result written out by hand; the counts
@@ -18,21 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from llmkg.values import (
-    ParsedDate,
-    ParsedParams,
-    Variant,
-    is_absolute_http_url,
-    paper_id,
-    parse_date,
-    parse_integer,
-    parse_millions,
-    parse_number,
-    parse_params,
-    slugify,
-    split_organizations,
-    split_urls,
-)
+from llmkg.records.values import (ParsedDate, ParsedParams, Variant, is_absolute_http_url, paper_id,
+                                  parse_date, parse_integer, parse_millions, parse_number, parse_params,
+                                  slugify, split_organizations, split_urls)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT.parent / "shared" / "sources"
@@ -607,7 +595,7 @@ def test_results_are_frozen():
 
 
 def test_values_imports_no_rdf_library():
-    code = ("import sys, llmkg.values; "
+    code = ("import sys, llmkg.records.values; "
             "bad = [m for m in ('rdflib', 'pyoxigraph', 'pyshacl', 'yaml') if m in sys.modules]; "
             "print(bad); sys.exit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -1,4 +1,4 @@
-"""llmkg.vocabularies and data/vocabularies/: loading, validation, lookups.
+"""llmkg.records.vocabularies and data/vocabularies/: loading, validation, lookups.
 
 LICENSES and ARCHITECTURES hold every distinct license and architecture text of the two
 lists with the concepts it must map to, written out by hand; the coverage tests fail when a
@@ -13,14 +13,8 @@ from pathlib import Path
 import pytest
 
 from llmkg.errors import DataError
-from llmkg.vocabularies import (
-    DEFAULT_RESOURCE_BASE,
-    Vocabularies,
-    concept_iri,
-    load_scheme,
-    load_vocabularies,
-    normalize,
-)
+from llmkg.records.vocabularies import (DEFAULT_RESOURCE_BASE, Vocabularies, concept_iri, load_scheme,
+                                        load_vocabularies, normalize)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

@@ -16,7 +16,7 @@ import pytest
 from pyoxigraph import (NamedNode, QueryResultsFormat, RdfFormat, Store, parse,
                         parse_query_results)
 
-from llmkg.store import current_version, write_version
+from llmkg.graph.store import current_version, write_version
 from llmkg.web.testing import ServerProcess, http, load_trig_store, write_test_queries
 
 pytestmark = pytest.mark.slow
@@ -282,7 +282,7 @@ def test_default_graph_is_the_merge(server, store):
 
 def test_bug_query_from_ignored_with_the_union_default_graph(server, store):
     """Regression: with the union default graph, Oxigraph ignores a query's own FROM / FROM
-    NAMED; the endpoint used to work around it itself, llmkg.query.execute now decides."""
+    NAMED; the endpoint used to work around it itself, llmkg.query.local now decides."""
     onto = int(next(iter(expected(store, COUNT, default_graph=NamedNode(G + "ontology"))))["n"].value)
     union = count(server)
     assert 0 < onto < union
@@ -332,7 +332,7 @@ def test_syntax_error_is_400_with_the_parsers_message(server):
     assert "not valid SPARQL" in msg and "line 1, column " in msg and "..=" not in msg
     col = int(msg.split("line 1, column ")[1].split(" ")[0].rstrip(":"))
     assert col <= len("SELECT * WHERE { ?s ?p }") + 1   # positions are in the client's text
-    # an unknown prefix is named, with the known ones (llmkg.sparqlerrors)
+    # an unknown prefix is named, with the known ones (llmkg.query.syntax)
     s, _h, b = get(server, "SELECT * WHERE { ?s foo:bar ?o }")
     assert s == 400
     assert "line 1, column 28: unknown prefix 'foo:' (known: arch:, corpus:, dcterms:" in b.decode()
@@ -684,9 +684,9 @@ def test_idle_keep_alive_connections_close_after_the_timeout(store):
 
 
 def test_a_failing_native_query_is_a_500_not_a_dropped_connection(tmp_path, monkeypatch):
-    """The fast path answers as jobs.handle does when something unexpected fails in the
-    query: a 500 with the error, and the connection kept."""
-    from llmkg import query as queries
+    """Something unexpected failing in pyoxigraph's serializer is a 500 with the error
+    (jobs.handle), and the connection is kept."""
+    from llmkg.query import local as queries
     from llmkg.web import app as A
 
     def boom(*a, **k):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from llmkg.web.negotiate import choose, format_param, offers_for, parse_accept
-from llmkg.sparqlscan import add_using, scan, strip_services
+from llmkg.query.scan import add_using, scan, strip_services
 
 
 @pytest.mark.parametrize("query, targets", [

@@ -24,7 +24,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from pyoxigraph import RdfFormat, Store, parse
 
-from llmkg.sparqlscan import scan
+from llmkg.query.scan import scan
 from llmkg.web.testing import ServerProcess, http, load_trig_store, write_test_queries
 
 # The data every text can match, so that Oxigraph gets as far as the SERVICE in it
@@ -135,9 +135,10 @@ def oxigraph_calls(store: Store, listener: Listener, text: str) -> int:
     return listener.count - before
 
 
+@pytest.mark.slow
 def test_the_text_check_refuses_every_service_oxigraph_would_call(listener):
     """The differential check: each generated text is evaluated by Oxigraph itself (in this
-    process, against the listener) and read by llmkg.sparqlscan; whenever Oxigraph opened a
+    process, against the listener) and read by llmkg.query.scan; whenever Oxigraph opened a
     connection, the scan found the SERVICE (as a call or as a hidden keyword)."""
     store = Store()
     store.bulk_extend(parse(DATA, format=RdfFormat.TURTLE))

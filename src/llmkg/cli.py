@@ -64,7 +64,7 @@ def _step_printer(quiet: bool):
     """The steps of a build on stderr, with a progress bar for the long ones (a terminal only)."""
     if quiet or not sys.stderr.isatty():
         return None
-    from .progress import StepPrinter
+    from .build.progress import StepPrinter
 
     return StepPrinter(sys.stderr)
 
@@ -81,7 +81,7 @@ def _step_printer(quiet: bool):
 @click.option("--full", is_flag=True, help="Rebuild everything (not from the current version).")
 def build(data, store, base, quiet, engine, full):
     """Map the records to RDF, validate them and write the store (write aside, then swap)."""
-    from .build import build as run_build
+    from .build.pipeline import build as run_build
 
     paths = _paths(data, store, base)
     step = _step_printer(quiet)
@@ -116,8 +116,8 @@ def validate(paths, data, fmt, severity, engine):
     With PATHS (record files or folders of data/), only the problems in them are listed;
     the whole of data/ is still read, since records refer to each other.
     """
-    from .build import check
-    from .validate import Report
+    from .build.pipeline import check
+    from .check.validate import Report
 
     if data is None and paths:
         data = _data_dir_of(paths)
@@ -140,7 +140,7 @@ def validate(paths, data, fmt, severity, engine):
 
 def _data_dir_of(paths) -> Path:
     """The data directory the PATHS of 'llmkg validate' lie in (they must share one)."""
-    from .schema import FOLDER_KIND
+    from .records.schema import FOLDER_KIND
 
     found = set()
     for p in paths:
@@ -165,7 +165,7 @@ def info(store):
     """Show what the current store holds."""
     import json
 
-    from .store import current_version
+    from .graph.store import current_version
 
     v = current_version(_paths(store=store).store)
     click.echo(json.dumps(v.meta, indent=2, sort_keys=True))
@@ -283,7 +283,7 @@ def query_cmd(query, expression, params, fmt, store, queries_dir, endpoint, grap
         result = Q.execute_remote(endpoint, canned.text, substitutions, timeout=timeout or 60.0,
                                   max_rows=max_rows, titles=canned.titles, hidden=hidden, **graph_kw)
     else:
-        from .store import open_read_only
+        from .graph.store import open_read_only
 
         db, _version = open_read_only(_paths(store=store).store)
         result = Q.execute(db, canned.text, substitutions, timeout=timeout, max_rows=max_rows,
@@ -403,7 +403,7 @@ def serve_cmd(store, base, queries_dir, host, port, cors, timeout, max_rows, tok
               public_url, max_request_bytes, cache_mb, keep_alive, worker_memory, extra_workers, log_requests):
     """Serve the store: SPARQL 1.1 endpoint (/sparql), canned queries (/queries), entity
     pages (/resource/...), the ontology (/ontology) and a web page for researchers (/)."""
-    from .store import current_version
+    from .graph.store import current_version
     from .web import ServerConfig, serve
     from .web.config import default_workers
 

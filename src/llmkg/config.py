@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .store import DEFAULT_STORE
+from .graph.store import DEFAULT_STORE
 from .vocab import DEFAULT_BASE
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent  # the checkout, for editable installs

@@ -41,7 +41,7 @@ class DataError(LlmkgError):
 
 class ValidationFailed(LlmkgError):
     """The graph has SHACL violations; the build is refused. ``problems``: the violations
-    (llmkg.records.Problem), which the CLI prints before the message, as validate does."""
+    (llmkg.records.read.Problem), which the CLI prints before the message, as validate does."""
 
     exit_code = 1
 

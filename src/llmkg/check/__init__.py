@@ -4,8 +4,8 @@ pySHACL stays the reference (``llmkg validate --engine pyshacl``) and the engine
 shape this module does not compile. The results are pySHACL's, result for result: the same
 focus node, result path, value, constraint component, severity, message and source shape,
 per source graph (``graph:curated`` plus one ``graph:<source>``, as
-:func:`llmkg.validate.run_shacl` runs pySHACL), so that :mod:`llmkg.validate` turns both into
-the same :class:`~llmkg.records.Problem` list. ``tests/test_fast_validation.py`` compares the
+:func:`llmkg.check.validate.run_shacl` runs pySHACL), so that :mod:`llmkg.check.validate` turns both into
+the same :class:`~llmkg.records.read.Problem` list. ``tests/test_fast_validation.py`` compares the
 two engines on the shipped data and on generated data with every kind of violation.
 
 How a shape is compiled

@@ -449,7 +449,7 @@ def _same_algebra(a, b) -> bool:
 
 
 # The analyses above parse SPARQL with rdflib, which is slow (~40 ms a query): their results
-# are kept here, and saved with a build (llmkg.build) for the next one.
+# are kept here, and saved with a build (llmkg.build.pipeline) for the next one.
 ANALYSES: dict = {}
 
 

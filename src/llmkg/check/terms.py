@@ -57,7 +57,7 @@ class Unsupported(Exception):
 # --- terms ---------------------------------------------------------------------------------
 
 def to_rdflib(t):
-    """A pyoxigraph term as pySHACL sees it (llmkg.validate.to_rdflib: xsd:string -> plain)."""
+    """A pyoxigraph term as pySHACL sees it (llmkg.check.validate.to_rdflib: xsd:string -> plain)."""
     if t is None:
         return None
     if isinstance(t, NamedNode):

@@ -105,7 +105,7 @@ def graph_iri(graph: str) -> str:
 
 
 def open_source(store_dir: str | os.PathLike, graph: str | None = None) -> Source:
-    from ..store import open_read_only
+    from ..graph.store import open_read_only
 
     store, version = open_read_only(store_dir)
     src = Source(store, dict(version.meta), graph_iri(graph) if graph else None)

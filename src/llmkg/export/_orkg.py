@@ -25,9 +25,9 @@ from decimal import Decimal, InvalidOperation
 
 from pyoxigraph import BlankNode, Literal, NamedNode
 
-from .. import schema
+from ..records import schema
 from ..errors import LlmkgError
-from ..values import slugify
+from ..records.values import slugify
 from ..vocab import CURATED_GRAPH, GRAPH, ONTOLOGY_GRAPH, PREFIXES, RESOLUTIONS_GRAPH, expand
 
 XSD = PREFIXES["xsd"]

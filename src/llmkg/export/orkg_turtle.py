@@ -120,7 +120,7 @@ def triples(src) -> list[Triple]:
 
 
 def _slug(text: str) -> str:
-    from ..values import slugify
+    from ..records.values import slugify
     return slugify(text) or "venue"
 
 

@@ -49,8 +49,8 @@ from pathlib import Path
 
 
 from ..errors import LlmkgError
-from ..schema import KINDS
-from ..values import slugify
+from ..records.schema import KINDS
+from ..records.values import slugify
 
 from .awesome_sources import (AWESOME_HUGE_MODELS, AWESOME_LLMS, HUGE_KEYS, KNOWN_SOURCES, LLMS_KEYS, _huge_key,
                               _split_orgs)

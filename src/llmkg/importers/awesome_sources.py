@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 
-from ..schema import MODEL_FIELDS, ORKG_COMPARISON_COLUMNS, PAPER_FIELDS
+from ..records.schema import MODEL_FIELDS, ORKG_COMPARISON_COLUMNS, PAPER_FIELDS
 
 
 AWESOME_LLMS = "awesome-llms"

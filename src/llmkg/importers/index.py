@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml as _pyyaml
 
-from ..schema import KINDS
-from ..values import slugify
+from ..records.schema import KINDS
+from ..records.values import slugify
 
 
 # --- the records already in data/ ------------------------------------------------------

@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LlmkgError
-from ..schema import MODEL_FIELDS, TOP_FIELDS
-from ..values import paper_id, slugify
+from ..records.schema import MODEL_FIELDS, TOP_FIELDS
+from ..records.values import paper_id, slugify
 from .awesome_sources import KNOWN_SOURCES
 from .index import RecordIndex
 from .model import ImportRecords, Problem

@@ -10,8 +10,8 @@ from typing import Any
 
 
 from ..errors import LlmkgError
-from ..schema import TOP_FIELDS
-from ..values import is_absolute_http_url, paper_id, slugify
+from ..records.schema import TOP_FIELDS
+from ..records.values import is_absolute_http_url, paper_id, slugify
 
 from .awesome_sources import (AWESOME_HUGE_MODELS, AWESOME_LLMS, HUGE_MODEL_SECTIONS, HUGE_OTHER_PARTS, LIST_KEYS,
                               LLMS_MODEL_PART, LLMS_OTHER_PARTS, NOT_ORGANIZATIONS, URL_LIST_KEYS, _MODEL_KEYS,

@@ -17,7 +17,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from ..schema import KINDS
+from ..records.schema import KINDS
 
 from .model import ImportRecords, Problem
 from .to_records import _ordered, _top_order

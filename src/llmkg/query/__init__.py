@@ -3,7 +3,7 @@
 
 This is the one package the CLI (``llmkg queries``, ``llmkg query``) and the web app call;
 its modules: :mod:`.registry` (the ``.rq`` files and their headers), :mod:`.binding`
-(parameters), :mod:`.execute` (a local store), :mod:`.remote` (an endpoint), :mod:`.formats`
+(parameters), :mod:`.local` (a local store), :mod:`.remote` (an endpoint), :mod:`.formats`
 (the result formats and serializers), :mod:`.result` (the result object).
 It imports nothing heavy: the standard library, pyoxigraph and llmkg's small modules
 (never rdflib or pyshacl), so that ``llmkg query`` starts fast.
@@ -46,7 +46,7 @@ that lists several values in a cell orders them itself, docs/queries.md).
 """
 
 from .binding import bind, parse_param_value
-from .execute import (Serialized, cache_key, execute, execute_serialized, graph_term, native_select,
+from .local import (Serialized, cache_key, execute, execute_serialized, graph_term, native_select,
                       needs_base, plain_kwargs, query_kwargs, run)
 from .formats import GRAPH_FORMATS, MEDIA_TYPES, NATIVE_FORMATS, RESULT_FORMATS, serialize
 from .registry import PARAM_TYPES, VIEWS, CannedQuery, Param, load_query, load_registry, parse_query, query_form

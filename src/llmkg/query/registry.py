@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 
-from .. import sparqlscan as _scan
+from . import scan as _scan
 from ..errors import LlmkgError, QueryError
 from .binding import parse_param_value
 
@@ -277,7 +277,7 @@ def _parse_columns(value: str, err, lineno) -> list[tuple[str, str]]:
 
 
 # =========================================================================================
-# The SPARQL tokenizer (llmkg.sparqlscan, shared with the web endpoint): the query form,
+# The SPARQL tokenizer (llmkg.query.scan, shared with the web endpoint): the query form,
 # dataset clauses and the variables outside strings, IRIs and comments (for the header
 # checks, execute() and render()).
 # =========================================================================================

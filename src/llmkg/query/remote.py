@@ -9,10 +9,10 @@ from typing import Mapping, Sequence
 
 from pyoxigraph import (Literal, NamedNode, QueryResultsFormat, RdfFormat, Triple, Variable)
 
-from .. import sparqlscan as _scan
+from . import scan as _scan
 from ..errors import QueryError
 from ..vocab import PREFIXES
-from .execute import _graph_list, _materialize
+from .local import _graph_list, _materialize
 from .registry import query_form
 from .result import QueryResult, Term
 

@@ -6,7 +6,7 @@
   CORS, the hot swap of store versions;
 * :mod:`.runner` runs each job (:mod:`.jobs`: queries, entity pages, updates) in the
   worker's own thread under a time limit: on overrun the worker answers 503 and exits;
-* :mod:`.scan` (:mod:`llmkg.sparqlscan`) tokenizes SPARQL for the checks made before a
+* :mod:`.scan` (:mod:`llmkg.query.scan`) tokenizes SPARQL for the checks made before a
   query runs (SERVICE, form, dataset);
 * :mod:`.linked` and :mod:`.pages` make the entity pages and the HTML.
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from .. import query as Q
 from ..errors import LlmkgError, StoreError
-from ..store import Version, current_version, open_generation
+from ..graph.store import Version, current_version, open_generation
 from ..vocab import GRAPH, ONTOLOGY_IRI
 from . import negotiate as N
 from . import pages
@@ -104,7 +104,7 @@ class App(SparqlEndpoint, PageRoutes, Watchdog):
         version that cannot be read leaves the previous one serving.
 
         The link is read again (one readlink) when the store's generation counter
-        (:func:`llmkg.store.open_generation`, a shared page read without a system call)
+        (:func:`llmkg.graph.store.open_generation`, a shared page read without a system call)
         has changed since, and at least every :data:`RELINK_SECONDS` (a link changed by
         hand); a store without the counter has its link read on every request."""
         gen = self._generation

@@ -110,7 +110,7 @@ def job_info(job) -> dict:
 
 def job_update(job) -> dict:
     """Apply a SPARQL Update as a new store version: copy the current version, update the
-    copy, write it aside and swap ``current`` (llmkg.store.write_version), like a build."""
+    copy, write it aside and swap ``current`` (llmkg.graph.store.write_version), like a build."""
     store_dir = job["store_dir"]
     lock = None
     if job.get("update_lock"):   # one update at a time, across the worker processes
@@ -126,8 +126,8 @@ def job_update(job) -> dict:
 
 
 def _update(job, store_dir) -> dict:
-    from ..resolved import changed_triples, settle
-    from ..store import current_version, write_version
+    from ..graph.resolved import changed_triples, settle
+    from ..graph.store import current_version, write_version
 
     v = current_version(store_dir)
     src = open_db(str(v.db))
@@ -139,7 +139,7 @@ def _update(job, store_dir) -> dict:
     try:
         mem.update(job["update"], base_iri=job.get("base"))
     except SyntaxError as exc:
-        from ..sparqlerrors import readable
+        from ..query.syntax import readable
 
         raise QueryError(f"the update is not valid SPARQL: {readable(str(exc), job['update'])}") from None
     except PermissionError:   # the network barrier refused a socket: failed() answers 403

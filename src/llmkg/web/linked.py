@@ -1,5 +1,5 @@
 """Linked Data: what the server says about one IRI (an entity page, or its RDF) and the
-ontology. Runs in a query worker; every query goes through :func:`llmkg.query.execute`.
+ontology. Runs in a query worker; every query goes through :func:`llmkg.query.local`.
 """
 
 from __future__ import annotations

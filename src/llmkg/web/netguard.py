@@ -2,7 +2,7 @@
 open a network socket.
 
 The endpoint refuses ``SERVICE`` to other hosts by reading the query's text
-(:func:`llmkg.sparqlscan.scan`), which gives a clear 403. That reading is a second parser
+(:func:`llmkg.query.scan.scan`), which gives a clear 403. That reading is a second parser
 beside Oxigraph's, and two parsers can disagree on a crafted text. So the HTTP worker
 processes, where every query and update is evaluated, also install a seccomp filter at
 start (Linux): ``socket()`` succeeds only for ``AF_UNIX``, ``io_uring_setup()`` (which could

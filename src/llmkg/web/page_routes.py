@@ -17,7 +17,7 @@ from ..query.formats import GRAPH_FORMATS, WEB_RESULT_FORMATS
 from . import negotiate as N
 from . import pages
 from . import netguard
-from ..sparqlscan import scan
+from ..query.scan import scan
 from .http import (STATIC_TYPES, HTTPError, Request, Response, _etag_matches)
 
 

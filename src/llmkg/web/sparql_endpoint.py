@@ -11,11 +11,11 @@ import re
 
 from .. import query as Q
 from ..query.formats import FOR_GRAPH, FOR_RESULTS, GRAPH_FORMATS, WEB_RESULT_FORMATS
-from ..store import Version
+from ..graph.store import Version
 from ..vocab import GRAPH, PREFIXES
 from . import negotiate as N
 from . import pages
-from ..sparqlscan import add_using, scan, strip_services
+from ..query.scan import add_using, scan, strip_services
 from .http import (FORMATS_NS, SD, HTTPError, Request, Response, _etag_matches, media_type_of, parse_params)
 
 
@@ -150,7 +150,7 @@ class SparqlEndpoint:
                 return hit
         # The dataset: the protocol's default-graph-uri / named-graph-uri (either one: the
         # other is empty) win over the query's FROM / FROM NAMED, which win over the union
-        # of all graphs (llmkg.query.execute applies the last two rules).
+        # of all graphs (llmkg.query.local applies the last two rules).
         given = bool(dg or ng)
         job = {"kind": "query", "db": self._db_path(v), "sparql": text, "formats": [fmt],
                "default_graph": dg if given else None, "named_graphs": ng if given else None,

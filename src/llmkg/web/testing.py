@@ -1,5 +1,5 @@
 """Helpers for the web tests and the endpoint benchmark: a store from a TriG file (with the
-real layout, through :func:`llmkg.store.write_version`) and ``llmkg serve`` in a child
+real layout, through :func:`llmkg.graph.store.write_version`) and ``llmkg serve`` in a child
 process on a free loopback port, always stopped at the end."""
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ from pathlib import Path
 
 from pyoxigraph import Quad, RdfFormat, parse
 
-from ..store import Version, write_version
+from ..graph.store import Version, write_version
 
 
 def load_trig_store(store_dir: str | os.PathLike, trig: str | os.PathLike | bytes,
                     meta: dict | None = None, extra_quads=()) -> Version:
     """Write a new version of ``store_dir`` from TriG (a path or bytes) and swap it in; its
-    default graph is the merge of its named graphs, as a build makes it (llmkg.resolved)."""
+    default graph is the merge of its named graphs, as a build makes it (llmkg.graph.resolved)."""
     from pyoxigraph import Store
 
-    from ..resolved import settle
+    from ..graph.resolved import settle
 
     mem = Store()
     if isinstance(trig, (bytes, bytearray)):

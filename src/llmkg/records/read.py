@@ -19,7 +19,7 @@ from typing import Any, Iterable
 import yaml
 
 from . import schema
-from .errors import DataError, LlmkgError
+from ..errors import DataError, LlmkgError
 
 try:  # the C loader is ~5x faster; fall back to pure Python where libyaml is missing
     from yaml import CSafeLoader as _Loader
@@ -200,7 +200,7 @@ def _plain(node: yaml.Node, path: tuple, lines: dict, problems: list, file: str,
 def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int], list[Problem]]:
     """Parse one YAML document, keeping the line of every key. Syntax errors become problems.
 
-    Read with :mod:`llmkg.fastyaml` when the text keeps to the plain subset it reads (1.6x
+    Read with :mod:`llmkg.records.fastyaml` when the text keeps to the plain subset it reads (1.6x
     faster than PyYAML's C loader on the generated records), else with PyYAML
     (:func:`parse_yaml_pyyaml`): the same result either way."""
     from . import fastyaml
@@ -209,7 +209,7 @@ def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int], list[Proble
 
 
 def parse_yaml_pyyaml(text: str, file: str) -> tuple[Any, dict[tuple, int], list[Problem]]:
-    """:func:`parse_yaml` by PyYAML alone (the reference :mod:`llmkg.fastyaml` is held to)."""
+    """:func:`parse_yaml` by PyYAML alone (the reference :mod:`llmkg.records.fastyaml` is held to)."""
     lines: dict[tuple, int] = {}
     problems: list[Problem] = []
     try:

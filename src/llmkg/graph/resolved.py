@@ -2,7 +2,7 @@
 resolutions supersede (docs/rdf-model.md, "The default graph").
 
 A build writes it as it maps: each record's quads carry its share of the default graph
-(:meth:`llmkg.mapping.Mapper.resolved_view`). :func:`settle` makes any store's default graph
+(:meth:`llmkg.graph.mapping.Mapper.resolved_view`). :func:`settle` makes any store's default graph
 follow the rule again, for some triples (what an incremental build changed) or all of them
 (a dataset loaded from TriG by hand, in tests and tools).
 """
@@ -13,7 +13,7 @@ from typing import Iterable
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad
 
-from .vocab import CURATED_GRAPH
+from ..vocab import CURATED_GRAPH
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _SUBJECT, _PREDICATE, _OBJECT = NamedNode(RDF + "subject"), NamedNode(RDF + "predicate"), NamedNode(RDF + "object")

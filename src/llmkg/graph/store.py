@@ -34,7 +34,7 @@ from typing import Iterable, Iterator
 
 from pyoxigraph import Quad, RdfFormat, Store
 
-from .errors import StoreError
+from ..errors import StoreError
 
 DEFAULT_STORE = Path(".llmkg") / "store"
 KEEP_VERSIONS = 2

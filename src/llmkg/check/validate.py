@@ -15,10 +15,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from . import schema, values
-from .mapping import MappedGraph
-from .records import Problem, Record, RecordSet
-from .vocab import CURATED_GRAPH, GRAPH, PREFIXES, RESOLUTIONS_ID, expand, shorten
+from ..records import schema, values
+from ..graph.mapping import MappedGraph
+from ..records.read import Problem, Record, RecordSet
+from ..vocab import CURATED_GRAPH, GRAPH, PREFIXES, RESOLUTIONS_ID, expand, shorten
 
 FUTURE_PLACEHOLDER = '"2999-12-31"^^xsd:date'
 SH = PREFIXES["sh"]
@@ -220,14 +220,14 @@ class Locator:
 
     def _vocab_file(self, folder: str) -> str:
         scheme = {"license": "licenses", "architecture": "architectures", "corpus": "corpora"}.get(folder)
-        from .records import display_path
+        from ..records.read import display_path
         if scheme:
             return display_path(self.data_dir / "vocabularies" / f"{scheme}.yaml")
         return display_path(self.data_dir)
 
     def locate(self, focus: str, path: str | None, value, source: str | None) -> tuple[str, int, str, str | None]:
         """(file, line, key, original text of the value or None)."""
-        from .records import display_path
+        from ..records.read import display_path
 
         if not focus.startswith(self.base):
             return display_path(self.data_dir), 1, "", None
@@ -485,7 +485,7 @@ def engine_runs(store, shapes, engine: str = "fast", graph_ids: list | None = No
         return list(_pyshacl_runs(store, graph_ids, shapes))
     if engine != "fast":
         raise ValueError(f"unknown validation engine {engine!r} (fast or pyshacl)")
-    from .check import FastValidator
+    from . import FastValidator
 
     fv = validator or FastValidator(shapes)
     fast = fv.results(store, graph_ids, CURATED_GRAPH, GRAPH, restrict=restrict, progress=progress)
@@ -706,7 +706,7 @@ class _Fact:
 
 
 def rs_base(rec: Record) -> str:
-    from .vocab import DEFAULT_BASE
+    from ..vocab import DEFAULT_BASE
     return f"{DEFAULT_BASE}{rec.kind}/{rec.id}"
 
 

@@ -39,7 +39,7 @@ def render(message: str, done: int, total: int, elapsed: float) -> str:
 
 
 class StepPrinter:
-    """``step(message)`` and ``step.progress(done, total)`` for :func:`llmkg.build.build`."""
+    """``step(message)`` and ``step.progress(done, total)`` for :func:`llmkg.build.pipeline.build`."""
 
     def __init__(self, stream: TextIO | None = None, tty: bool | None = None, interval: float = 0.1,
                  clock=time.monotonic):

@@ -15,9 +15,9 @@ from typing import Any, Iterator
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
-from . import schema, values
-from .records import SLUG_RE, Record, RecordSet
-from .vocab import CURATED_GRAPH, DEFAULT_BASE, GRAPH, LLMKG, PREFIXES, RESOLUTIONS_GRAPH, expand, graph_iri
+from ..records import schema, values
+from ..records.read import SLUG_RE, Record, RecordSet
+from ..vocab import CURATED_GRAPH, DEFAULT_BASE, GRAPH, LLMKG, PREFIXES, RESOLUTIONS_GRAPH, expand, graph_iri
 
 RDF = PREFIXES["rdf"]
 RDFS = PREFIXES["rdfs"]

@@ -1,7 +1,7 @@
 """Record files compiled one at a time: the unit of the streaming and the incremental build.
 
-Compiling a file reads it, checks its form (:mod:`llmkg.records`), maps it to quads
-(:mod:`llmkg.mapping`) and finds the sources that disagree about it (:mod:`llmkg.validate`),
+Compiling a file reads it, checks its form (:mod:`llmkg.records.read`), maps it to quads
+(:mod:`llmkg.graph.mapping`) and finds the sources that disagree about it (:mod:`llmkg.check.validate`),
 exactly as ``load_records`` + ``map_records`` + ``disagreements`` do for the whole data
 directory, but for one file, in a worker process, with the quads as N-Quads bytes ready for
 ``Store.bulk_load``. What crosses files is decided by the caller in file order:
@@ -16,7 +16,7 @@ The bytes of each compiled file are kept in a pack file next to the build's data
 (``records.pack``; ``records.idx`` says where, and holds what compiling found: problems,
 minted facts, quad counts, digests): the locator reads a record back from it to point a
 SHACL result at its line, and the next build reuses what did not change and undoes what did
-(:mod:`llmkg.build`, incremental builds).
+(:mod:`llmkg.build.pipeline`, incremental builds).
 """
 
 from __future__ import annotations
@@ -31,10 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from . import __version__, schema
-from .mapping import Mapper, TextMapper
-from .records import (MAX_FILE_BYTES, Problem, Record, check_record, display_path, is_regular_file,
-                      record_from_bytes, too_big)
+from .. import __version__
+from ..records import schema
+from ..graph.mapping import Mapper, TextMapper
+from ..records.read import (MAX_FILE_BYTES, Problem, Record, check_record, display_path, is_regular_file,
+                            record_from_bytes, too_big)
 
 CACHE_FORMAT = 6
 # a record file in the index of a store version (what the next build reuses)
@@ -117,7 +118,7 @@ class Context:
 
 
 def make_context(data_dir: Path, base: str, files: list | None = None) -> Context:
-    from .vocabularies import load_vocabularies
+    from ..records.vocabularies import load_vocabularies
 
     data_dir = Path(data_dir)
     files = list_files(data_dir) if files is None else files
@@ -145,7 +146,7 @@ def list_files(data_dir: Path) -> list[tuple[str, str, str]]:
 
 
 def compile_file(path: Path | str, kind: str, rel: str, ctx: Context) -> Compiled:
-    from .validate import record_disagreements
+    from ..check.validate import record_disagreements
 
     try:   # (os-level: a third of pathlib's cost) a regular file only: no link, no FIFO
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -197,7 +198,7 @@ def file_stamp(st: os.stat_result) -> tuple:
 
 def _skipped(path, kind: str, rel: str) -> Compiled:
     """A record file name that is not a regular file: a Warning, nothing read."""
-    from .records import not_regular
+    from ..records.read import not_regular
 
     try:
         st = os.lstat(path)
@@ -250,7 +251,7 @@ def _init(ctx: Context) -> None:
 
 
 def _work(chunk: list) -> list[Compiled]:
-    from .mapping import N
+    from ..graph.mapping import N
 
     out = [compile_file(Path(p), kind, rel, _CTX) for p, kind, rel in chunk]
     N.cache_clear()  # record IRIs are not reused across files: keep the cache small
@@ -404,7 +405,7 @@ class LazyRecords:
 
 
 class LazyRecordSet:
-    """What :class:`llmkg.validate.Locator` needs of a RecordSet: ``index()``."""
+    """What :class:`llmkg.check.validate.Locator` needs of a RecordSet: ``index()``."""
 
     def __init__(self, records: LazyRecords):
         self._records = records

@@ -43,8 +43,8 @@ from typing import Iterator
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .records import display_path, is_regular_file, not_regular
-from .errors import DataError
+from .read import display_path, is_regular_file, not_regular
+from ..errors import DataError
 from .values import is_absolute_http_url
 
 DEFAULT_RESOURCE_BASE = "https://w3id.org/llmkg/resource/"

@@ -196,7 +196,7 @@ def needs_base(sparql: str) -> bool:
 
 def _query_error(exc: Exception, sparql: str = "", prefixes: Mapping[str, str] | None = None) -> QueryError:
     if isinstance(exc, SyntaxError):
-        from ..sparqlerrors import readable
+        from .syntax import readable
 
         return QueryError(f"the query is not valid SPARQL: {readable(str(exc), sparql, prefixes)}")
     msg = str(exc)

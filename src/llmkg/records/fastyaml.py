@@ -1,6 +1,6 @@
 """A fast reader for the plain YAML record files are written in, giving PyYAML's result.
 
-``parse(text)`` returns what :func:`llmkg.records.parse_yaml` returns for the same text (the
+``parse(text)`` returns what :func:`llmkg.records.read.parse_yaml` returns for the same text (the
 data: strings, None, lists, dicts; and the line of every key and item) or None when the text
 uses anything beyond a plain subset, and then the caller uses PyYAML. The subset: block
 mappings and sequences indented with spaces, plain scalars (also over several lines),
@@ -9,7 +9,7 @@ such scalars on one line, comments and blank lines. Anything else (anchors, tags
 scalars, flow mappings, multi-line quoted scalars, duplicate keys, tabs, document markers,
 quoted keys, a comment inside a plain scalar, ...) gives None.
 
-Every record is read with it first (:func:`llmkg.records.parse_yaml`). Measured on the 20,008
+Every record is read with it first (:func:`llmkg.records.read.parse_yaml`). Measured on the 20,008
 files of ``python -m bench.generate 20000 --seed 1``: 1.27 s against 2.00 s for PyYAML's C
 loader with the same line tracking (1.58x; 241 files fall back to PyYAML), which builds a
 Python node object per scalar; at 100,000 records that is about 3.6 s of compile time saved.

@@ -7,7 +7,7 @@ keyword inside a string, an IRI or a comment is never mistaken for one. That is 
 * the query form (``SELECT``/``ASK``/``CONSTRUCT``/``DESCRIBE``): :func:`query_form`, and
   the endpoint's negotiation of a format before anything runs;
 * a dataset clause (``FROM``/``FROM NAMED``), which decides the default graph:
-  :func:`has_dataset` (:func:`llmkg.query.execute` uses the union of all graphs only
+  :func:`has_dataset` (:func:`llmkg.query.local` uses the union of all graphs only
   when the query has none and the caller names no graphs);
 * ``SERVICE`` clauses: the IRI each one calls, with ``PREFIX``/``BASE`` and ``\\u``
   escapes resolved, so that the endpoint refuses calls to other hosts (Oxigraph would
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Sequence
 from urllib.parse import urljoin
 
-from .vocab import PREFIXES
+from ..vocab import PREFIXES
 
 # The name characters are written as negated classes: [A-Za-z0-9_\u00B7\u00C0-\U000EFFFF] (var),
 # [A-Za-z0-9_\u00C0-\U000EFFFF] (a word's first character) and [A-Za-z0-9_\-.:%\u00B7

@@ -1,14 +1,14 @@
 """``llmkg build``: read, map, validate, write aside, swap. And ``llmkg validate``.
 
 The pipeline streams: record files are compiled (read, form-checked, mapped to N-Quads) in
-worker processes (:mod:`llmkg.compiled`), in file order, and their N-Quads loaded into the new
+worker processes (:mod:`llmkg.build.compiled`), in file order, and their N-Quads loaded into the new
 version's database by ``Store.bulk_load`` in pieces, while the compile goes on
 (:class:`_ParallelLoad`); no list of all quads is ever held. Validation then runs on that
 database (:mod:`llmkg.check`, or pySHACL with ``engine="pyshacl"``), before the version is
 made current, so a refused build leaves the store as it was.
 
 A build reuses the previous version when it can (``incremental``): the files whose size and
-stamp (modification and change times, inode: :func:`llmkg.compiled.file_stamp`) did not
+stamp (modification and change times, inode: :func:`llmkg.build.compiled.file_stamp`) did not
 change are not read again; the
 new database is a copy of the previous one (a RocksDB checkpoint: hard links) from which the
 quads of the changed records are removed and to which their new quads are added; and only
@@ -28,14 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import __version__
-from .config import Paths
-from .errors import LlmkgError, ValidationFailed
-from .mapping import MappedGraph
-from .records import Problem, RecordSet, display_path, is_regular_file
-from .store import Version, building, current_version, sizes as _sizes
-from .validate import ENGINES, Report
-from .vocab import CURATED_GRAPH, GRAPH, ONTOLOGY_GRAPH
+from .. import __version__
+from ..config import Paths
+from ..errors import LlmkgError, ValidationFailed
+from ..graph.mapping import MappedGraph
+from ..records.read import Problem, RecordSet, display_path, is_regular_file
+from ..graph.store import Version, building, current_version, sizes as _sizes
+from ..check.validate import ENGINES, Report
+from ..vocab import CURATED_GRAPH, GRAPH, ONTOLOGY_GRAPH
 
 KINDS = ("model", "paper", "organization", "reading-list", "source")
 IN_MEMORY_FILES = 20_000  # `llmkg validate` keeps a store this small in memory
@@ -252,7 +252,7 @@ def _winners(minted: list) -> dict:
 
 
 def _shapes_key(paths: Paths, engine: str) -> str:
-    from .validate import shapes_text
+    from ..check.validate import shapes_text
 
     return hashlib.sha256(f"{engine}|{shapes_text(paths.shapes)}".encode()).hexdigest()
 
@@ -465,7 +465,7 @@ class _Run:
                     triples += 1
                 else:
                     named += 1
-        from .resolved import changed_triples, settle
+        from ..graph.resolved import changed_triples, settle
 
         taken, put = settle(self.db, changed_triples(removes, adds))
         self.db.flush()
@@ -485,7 +485,7 @@ class _Run:
     # validation ----------------------------------------------------------------------------------
     def _validate(self, previous) -> None:
         from .compiled import LazyRecords, LazyRecordSet, Pack
-        from .validate import Locator, load_shapes, results_to_problems, store_subject_in
+        from ..check.validate import Locator, load_shapes, results_to_problems, store_subject_in
 
         paths = self.paths
         t0 = time.perf_counter()
@@ -516,14 +516,14 @@ class _Run:
         """Compile the shapes (llmkg.check) in a thread, meanwhile."""
         import threading
 
-        from .validate import load_shapes
+        from ..check.validate import load_shapes
 
         self._validator = None
         if not self.run_shacl or self.engine != "fast":
             return
 
         def make():
-            from .check import FastValidator
+            from ..check import FastValidator
 
             try:
                 self._validator = FastValidator(load_shapes(self.paths.shapes))
@@ -534,7 +534,7 @@ class _Run:
         self._validator_thread.start()
 
     def _shacl_runs(self, shapes, previous) -> tuple[list, dict]:
-        from .validate import engine_runs
+        from ..check.validate import engine_runs
 
         if previous is not None:
             done = self._incremental_shacl(shapes, *previous)
@@ -553,8 +553,8 @@ class _Run:
         focus nodes the change reaches, the others on everything. None: do it all again."""
         from pyoxigraph import BlankNode, Literal
 
-        from .check import FastValidator, to_oxigraph
-        from .validate import store_graph_ids
+        from ..check import FastValidator, to_oxigraph
+        from ..check.validate import store_graph_ids
 
         if self.engine != "fast":
             return None
@@ -648,7 +648,7 @@ def _load_analyses(directory: Path) -> None:
     """The SPARQL analyses of the shapes (llmkg.check.ANALYSES) a previous build saved."""
     import pickle
 
-    from . import check
+    from .. import check
 
     try:
         with open(Path(directory) / "analyses.pkl", "rb") as f:
@@ -662,7 +662,7 @@ def _load_analyses(directory: Path) -> None:
 def _save_analyses(directory: Path) -> None:
     import pickle
 
-    from . import check
+    from .. import check
 
     with open(Path(directory) / "analyses.pkl", "wb") as f:
         pickle.dump({"llmkg": __version__, "analyses": dict(check.ANALYSES)}, f)
@@ -692,7 +692,7 @@ def _parse(nquads: bytes) -> list:
 def _vocabulary_quads(ctx) -> tuple[bytes, int]:
     from pyoxigraph import RdfFormat, serialize
 
-    from .mapping import Mapper
+    from ..graph.mapping import Mapper
 
     m = Mapper(ctx.vocabularies, ctx.base)
     m.vocabularies()
