@@ -203,15 +203,27 @@ class _ValueBased(Check):
             return []
         u = self.unit
         out = []
-        terms = " ".join(str(t) for t in bad)
-        if u.path is None:
-            body = f"SELECT ?this ?value WHERE {{ VALUES ?this {{ {terms} }} {ctx.focus(u)} BIND (?this AS ?value) }}"
-        elif u.implied and ctx.restrict is None:
-            body = f"SELECT DISTINCT ?this ?value WHERE {{ VALUES ?value {{ {terms} }} ?this {u.path_sparql} ?value }}"
-        else:
-            body = (f"SELECT DISTINCT ?this ?value WHERE {{ {{ SELECT ?this ?value WHERE {{ VALUES ?value "
-                    f"{{ {terms} }} ?this {u.path_sparql} ?value }} }} {ctx.focus(u)} }}")
-        for r in ctx.query(u, body):
+        # A blank node of the store cannot be written into a query (there, _:b is a new
+        # node): the failing blank nodes are found by their pairs, filtered here.
+        blanks = {str(t) for t in bad if isinstance(t, BlankNode)}
+        terms = " ".join(str(t) for t in bad if not isinstance(t, BlankNode))
+        rows: list = []
+        if terms:
+            if u.path is None:
+                body = f"SELECT ?this ?value WHERE {{ VALUES ?this {{ {terms} }} {ctx.focus(u)} BIND (?this AS ?value) }}"
+            elif u.implied and ctx.restrict is None:
+                body = f"SELECT DISTINCT ?this ?value WHERE {{ VALUES ?value {{ {terms} }} ?this {u.path_sparql} ?value }}"
+            else:
+                body = (f"SELECT DISTINCT ?this ?value WHERE {{ {{ SELECT ?this ?value WHERE {{ VALUES ?value "
+                        f"{{ {terms} }} ?this {u.path_sparql} ?value }} }} {ctx.focus(u)} }}")
+            rows += ctx.query(u, body)
+        if blanks:
+            if u.path is None:
+                body = f"SELECT ?this ?value WHERE {{ {ctx.focus(u)} FILTER (isBlank(?this)) BIND (?this AS ?value) }}"
+            else:
+                body = f"SELECT DISTINCT ?this ?value WHERE {{ {ctx.focus_and_values(u)} FILTER (isBlank(?value)) }}"
+            rows += [r for r in ctx.query(u, body) if str(r[1]) in blanks]
+        for r in rows:
             focus, value = to_rdflib(r[0]), to_rdflib(r[1])
             msg = bad.get(r[1])
             if msg is not None and str(DUMMY_FOCUS) in msg:

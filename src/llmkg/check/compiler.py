@@ -109,7 +109,11 @@ class FastValidator:
             rparts.append(f"{{ RESTRICT ?this TYPEPATH <{c}> }}")
             touches.append(("type", str(c)))
         class_only = bool(classes)
-        nodes = [sparql_term(n) for n in g.objects(node, SH.targetNode)]
+        nodes = list(g.objects(node, SH.targetNode))
+        if any(isinstance(n, BNode) for n in nodes):
+            # a blank node of the shapes graph names nothing in the data (SPARQL cannot say it)
+            raise Unsupported("a blank node as sh:targetNode")
+        nodes = [sparql_term(n) for n in nodes]
         if nodes:
             parts.append("{ VALUES ?this { " + " ".join(nodes) + " } }")
             rparts.append("{ RESTRICT VALUES ?this { " + " ".join(nodes) + " } }")

@@ -143,7 +143,12 @@ class RunContext:
             terms = self._once(key, lambda: self._focus_nodes(unit))
             if not terms:
                 return []
-            if len(terms) <= MAX_VALUES or unit.sparql_targets:
+            # a blank node of the store cannot be listed in a query (there, _:b is a new node)
+            blank = any(t[:2] == "_:" for t in terms)
+            if blank and unit.sparql_targets:
+                raise RuntimeError(f"llmkg.check: blank nodes selected by the SPARQL target of {unit.shape} "
+                                   "cannot be checked by this engine (use --engine pyshacl)")
+            if not blank and (len(terms) <= MAX_VALUES or unit.sparql_targets):
                 self.focus_terms = terms
                 self.lateral = len(terms) <= SMALL_FOCUS
         elif self.restrict is None and not unit.implied:
