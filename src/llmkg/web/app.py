@@ -451,6 +451,12 @@ class App(SparqlEndpoint, PageRoutes, Watchdog):
             return Response(304, b"", None, h)
         return None
 
+    def _known_answer(self, req: Request, key: str, v: Version) -> tuple[str, Response | None]:
+        """The ETag of an answer by its cache key, and the answer when it is known already:
+        a 304 when the client holds it, else the cached one (None: compute it)."""
+        etag = f'W/"{key[:32]}"'
+        return etag, self._not_modified(req, etag, v) or self.cache.get(key)
+
 
 def create_app(cfg: ServerConfig, **kw) -> App:
     return App(cfg, **kw)

@@ -189,13 +189,9 @@ class PageRoutes:
         v = self.current()
         fmt = self._ld_format(req)
         key = Q.cache_key(v.id, iri, None, fmt=fmt, kind="entity", max_rows=self.cfg.max_rows)
-        etag = f'W/"{key[:32]}"'
-        nm = self._not_modified(req, etag, v)
-        if nm:
-            return nm
-        hit = self.cache.get(key)
-        if hit is not None:
-            return hit
+        etag, known = self._known_answer(req, key, v)
+        if known is not None:
+            return known
         val = await self.run_job({"kind": "entity", "db": str(v.db), "iri": iri, "fmt": fmt,
                                   "max_rows": self.cfg.max_rows, "base": self.cfg.base, "version": v.id})
         if not val.get("found"):
@@ -216,13 +212,9 @@ class PageRoutes:
         v = self.current()
         fmt = self._ld_format(req)
         key = Q.cache_key(v.id, "ontology", None, fmt=fmt, kind="ontology")
-        etag = f'W/"{key[:32]}"'
-        nm = self._not_modified(req, etag, v)
-        if nm:
-            return nm
-        hit = self.cache.get(key)
-        if hit is not None:
-            return hit
+        etag, known = self._known_answer(req, key, v)
+        if known is not None:
+            return known
         of = self.cfg.ontology_file
         val = await self.run_job({"kind": "ontology", "db": str(v.db), "fmt": fmt, "base": self.cfg.base,
                                   "version": v.id, "ontology_file": str(of) if of and Path(of).is_file() else None})

@@ -140,14 +140,12 @@ class SparqlEndpoint:
         ng = [v_ for k, v_ in params if k == "named-graph-uri"]
         endpoint = self.endpoint_url(req)
         key = self._sparql_key(v.id, text, fmt, dg, ng, endpoint)
-        etag = f'W/"{key[:32]}"'
-        if not sc.volatile:
-            nm = self._not_modified(req, etag, v)
-            if nm:
-                return nm
-            hit = self.cache.get(key)
-            if hit is not None:
-                return hit
+        if sc.volatile:
+            etag = f'W/"{key[:32]}"'
+        else:
+            etag, known = self._known_answer(req, key, v)
+            if known is not None:
+                return known
         # The dataset: the protocol's default-graph-uri / named-graph-uri (either one: the
         # other is empty) win over the query's FROM / FROM NAMED, which win over the union
         # of all graphs (llmkg.query.local applies the last two rules).
