@@ -278,16 +278,15 @@ def query_cmd(query, expression, params, fmt, store, queries_dir, endpoint, grap
     if show_query:
         click.echo(Q.render(canned.text, substitutions), nl=False)
         return
-    hidden = tuple(p.name for p in canned.params)
+    options = Q.QueryOptions(timeout=timeout, max_rows=max_rows, titles=canned.titles,
+                             hidden=tuple(p.name for p in canned.params), **graph_kw)
     if endpoint:
-        result = Q.execute_remote(endpoint, canned.text, substitutions, timeout=timeout or 60.0,
-                                  max_rows=max_rows, titles=canned.titles, hidden=hidden, **graph_kw)
+        result = Q.execute_remote(endpoint, canned.text, substitutions, options)
     else:
         from .graph.store import open_read_only
 
         db, _version = open_read_only(_paths(store=store).store)
-        result = Q.execute(db, canned.text, substitutions, timeout=timeout, max_rows=max_rows,
-                           titles=canned.titles, hidden=hidden, **graph_kw)
+        result = Q.execute(db, canned.text, substitutions, options)
     width = None
     if fmt == "table" and tty:
         import shutil

@@ -51,7 +51,11 @@ RESOLUTIONS_GRAPH = GRAPH + RESOLUTIONS_ID
 
 
 def expand(name: str) -> str:
-    """``"dcterms:created"`` -> ``"http://purl.org/dc/terms/created"``; full IRIs pass through."""
+    """``"dcterms:created"`` -> ``"http://purl.org/dc/terms/created"``; full IRIs pass through.
+
+    >>> expand("schema:name")
+    'https://schema.org/name'
+    """
     if "://" in name:
         return name
     prefix, _, local = name.partition(":")
@@ -71,7 +75,13 @@ _PN_LOCAL = re.compile(r"[^\x00-\x2F\x3B-\x40\x5B-\x5E\x60\x7B-\xBF\U00010000-\U
 
 def shorten(iri: str, prefixes: dict[str, str] | None = None) -> str:
     """The shortest prefixed name for ``iri`` that is valid SPARQL and Turtle (it pastes
-    back into a query: ``model:gpt-3``), or the IRI in angle brackets."""
+    back into a query: ``model:gpt-3``), or the IRI in angle brackets.
+
+    >>> shorten("https://schema.org/name")
+    'schema:name'
+    >>> shorten("http://schema.org/name")  # FAIR4ML's http: schema.org is another namespace
+    '<http://schema.org/name>'
+    """
     best = None
     for prefix, ns in (prefixes or PREFIXES).items():
         if iri.startswith(ns) and _PN_LOCAL.fullmatch(iri[len(ns):]) and (best is None or len(ns) > len(best[1])):

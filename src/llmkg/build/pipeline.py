@@ -134,10 +134,9 @@ def build(paths: Paths, step: Callable[[str], None] | None = None, engine: str =
     _check_engine(engine)
     _data_dir(paths)
     with _young_collections_only(), building(paths.store, forget_new_store=True) as work:
-        run = _Run(paths, work.path, step, engine, True)
         last = _previous(paths)
-        if last is not None:
-            _load_analyses(last.path)
+        run = _Run(paths, work.path, step, engine, True,
+                   analyses=_analyses(last.path if last is not None else None))
         previous = last if incremental else None
         if previous is None or not run.incremental(previous):
             run.full()
@@ -261,10 +260,11 @@ class _Run:
     """Compile, load, validate into ``workdir``: ``db/``, ``records.pack``, ``records.idx``."""
 
     def __init__(self, paths: Paths, workdir: Path, step, engine: str, run_shacl: bool,
-                 in_memory: bool = False):
+                 in_memory: bool = False, analyses=None):
         from .compiled import list_files, make_context
 
         self.paths = paths
+        self.analyses = analyses if analyses is not None else _analyses(None)  # check.Analyses
         self.workdir = workdir
         self.step = step
         self.engine = engine
@@ -526,7 +526,7 @@ class _Run:
             from ..check import FastValidator
 
             try:
-                self._validator = FastValidator(load_shapes(self.paths.shapes))
+                self._validator = FastValidator(load_shapes(self.paths.shapes), self.analyses)
             except Exception:  # noqa: BLE001 - compiled again (and raised) when needed
                 self._validator = None
 
@@ -564,7 +564,7 @@ class _Run:
         memo = prev["memo"]
         if not delta:
             return prev["runs"], {k: v for k, v in memo.items() if v.file not in changed_files}
-        fv = FastValidator(shapes)
+        fv = FastValidator(shapes, self.analyses)
         if fv.fallbacks:
             return None
         preds = {q.predicate.value for q in delta}
@@ -629,7 +629,7 @@ class _Run:
                            if self.run_shacl else None)}
         t0 = time.perf_counter()
         save_index(self.workdir, index)
-        _save_analyses(self.workdir)
+        self.analyses.save(self.workdir, __version__)
         self.t["save index"] = time.perf_counter() - t0
         if self._count is not None:
             self._count.join()
@@ -644,28 +644,21 @@ class _Run:
         self.db = None  # closes RocksDB
 
 
-def _load_analyses(directory: Path) -> None:
-    """The SPARQL analyses of the shapes (llmkg.check.ANALYSES) a previous build saved."""
-    import pickle
-
-    from .. import check
-
-    try:
-        with open(Path(directory) / "analyses.pkl", "rb") as f:
-            saved = pickle.load(f)
-        if isinstance(saved, dict) and saved.get("llmkg") == __version__:
-            check.ANALYSES.update(saved["analyses"])
-    except (OSError, pickle.UnpicklingError, EOFError, KeyError, ValueError, TypeError, AttributeError, ImportError):
-        pass
+# The SPARQL analyses of the shapes (check.Analyses, ~1 s for the shipped shapes): the
+# builds of one process share them, and each build saves them with its store version for
+# the next process. (A pure function's memo: the check engine itself keeps no state.)
+_ANALYSES: list = []
 
 
-def _save_analyses(directory: Path) -> None:
-    import pickle
+def _analyses(directory: Path | None):
+    """The analyses this process has made, with those the build in ``directory`` saved."""
+    from ..check.analysis import Analyses
 
-    from .. import check
-
-    with open(Path(directory) / "analyses.pkl", "wb") as f:
-        pickle.dump({"llmkg": __version__, "analyses": dict(check.ANALYSES)}, f)
+    if not _ANALYSES:
+        _ANALYSES.append(Analyses())
+    if directory is not None:
+        _ANALYSES[0].update(Analyses.load(directory, __version__))
+    return _ANALYSES[0]
 
 
 class _Paths(list):

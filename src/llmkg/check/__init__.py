@@ -59,10 +59,10 @@ types in canonical form (``"01"^^xsd:integer`` is stored as ``"1"``), so both en
 on the store's content.
 """
 
-from .analysis import ANALYSES
+from .analysis import Analyses
 from .compiler import FastValidator
 from .model import Result, Unit
 from .run import SMALL_FOCUS
 from .terms import RDFLIB_LOCK, to_oxigraph, to_rdflib
 
-__all__ = ["ANALYSES", "FastValidator", "Result", "Unit", "SMALL_FOCUS", "RDFLIB_LOCK", "to_oxigraph", "to_rdflib"]
+__all__ = ["Analyses", "FastValidator", "Result", "Unit", "SMALL_FOCUS", "RDFLIB_LOCK", "to_oxigraph", "to_rdflib"]

@@ -28,7 +28,7 @@ from .terms import RDF, XSD_STRING, _prepare, to_rdflib
 # focus node (and, for sh:class, on the type triples of its values): radius-0 targets, IRI or
 # inverse paths, and SPARQL whose every triple pattern has ?this as subject or object.
 
-def __sparql_touches_uncached(text: str, prologue: str) -> list | None:
+def _touches_uncached(text: str, prologue: str) -> list | None:
     """The touches of a SPARQL SELECT (target or constraint), None when it is not local."""
     try:
         from rdflib.paths import AlternativePath, InvPath
@@ -151,7 +151,7 @@ _SAFE_EXPR = {
 _ODD_STRING = re.compile("[\n\r\x0b\x0c\x1c-\x1f\x85\u2028\u2029]")
 
 
-def __query_facts_uncached(text: str, prologue: str) -> tuple[set, bool] | None:
+def _facts_uncached(text: str, prologue: str) -> tuple[set, bool] | None:
     """(predicate IRIs the query reads, whether its expressions can depend on literal types
     or odd strings), None when rdflib cannot parse it."""
     try:
@@ -448,27 +448,75 @@ def _same_algebra(a, b) -> bool:
     return a == b
 
 
-# The analyses above parse SPARQL with rdflib, which is slow (~40 ms a query): their results
-# are kept here, and saved with a build (llmkg.build.pipeline) for the next one.
-ANALYSES: dict = {}
+class Analyses:
+    """The analyses above of each shape query, kept: they parse SPARQL with rdflib, which is
+    slow (~40 ms a query). One object per validator (:class:`~llmkg.check.FastValidator`);
+    a build saves it with the store version (:meth:`save`) and the next build starts from
+    it (:meth:`load`).
 
+    A query that reads only the focus node's own triples is local; one that follows a value
+    further is not (None: any triple may change its results):
 
-def _memo(name: str, fn, text: str, prologue: str):
-    key = (name, text, prologue)
-    try:
-        return ANALYSES[key]
-    except KeyError:
-        value = ANALYSES[key] = fn(text, prologue)
-        return value
+    >>> a = Analyses()
+    >>> a.touches("SELECT ?this WHERE { ?this <http://schema.org/name> ?v }", "")
+    [('out', 'http://schema.org/name', None)]
+    >>> a.touches("SELECT ?this WHERE { ?this <http://schema.org/author> ?v . ?v ?p ?w }", "") is None
+    True
+    >>> len(a)
+    2
+    """
 
+    FILE = "analyses.pkl"
 
-def _sparql_touches(text: str, prologue: str) -> list | None:
-    return _memo("touches", __sparql_touches_uncached, text, prologue)
+    def __init__(self, saved: dict | None = None):
+        self._memo: dict = dict(saved or {})
 
+    def __len__(self) -> int:
+        return len(self._memo)
 
-def hash_join_text(text: str, prologue: str) -> str | None:
-    return _memo("hash-join", _hash_join_text_uncached, text, prologue)
+    def update(self, other: Analyses) -> None:
+        """Add the analyses ``other`` holds."""
+        self._memo.update(other._memo)
 
+    def _get(self, name: str, fn, text: str, prologue: str):
+        key = (name, text, prologue)
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = fn(text, prologue)
+            return value
 
-def _query_facts(text: str, prologue: str):
-    return _memo("facts", __query_facts_uncached, text, prologue)
+    def touches(self, text: str, prologue: str) -> list | None:
+        """What the query's results depend on (see "locality" above); None: anything."""
+        return self._get("touches", _touches_uncached, text, prologue)
+
+    def hash_join(self, text: str, prologue: str) -> str | None:
+        """The query rewritten with hash joins, or None when the rewrite does not apply."""
+        return self._get("hash-join", _hash_join_text_uncached, text, prologue)
+
+    def facts(self, text: str, prologue: str):
+        return self._get("facts", _facts_uncached, text, prologue)
+
+    @classmethod
+    def load(cls, directory, version: str) -> Analyses:
+        """The analyses saved in ``directory`` by llmkg ``version``; none when there are
+        none, or they are unreadable or from another version."""
+        import pickle
+        from pathlib import Path
+
+        try:
+            with open(Path(directory) / cls.FILE, "rb") as f:
+                saved = pickle.load(f)
+            if isinstance(saved, dict) and saved.get("llmkg") == version and isinstance(saved["analyses"], dict):
+                return cls(saved["analyses"])
+        except (OSError, pickle.UnpicklingError, EOFError, KeyError, ValueError, TypeError, AttributeError,
+                ImportError):
+            pass
+        return cls()
+
+    def save(self, directory, version: str) -> None:
+        import pickle
+        from pathlib import Path
+
+        with open(Path(directory) / self.FILE, "wb") as f:
+            pickle.dump({"llmkg": version, "analyses": dict(self._memo)}, f)

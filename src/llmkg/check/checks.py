@@ -12,7 +12,7 @@ from pyoxigraph import BlankNode, NamedNode, QueryResultsFormat, parse_query_res
 from rdflib import BNode, URIRef
 from rdflib import Literal as RLiteral
 
-from .analysis import RdflibSemantics, _has_global, _query_facts, _sparql_touches, hash_join_text
+from .analysis import RdflibSemantics, _has_global
 from .model import Result, Unit
 from .terms import DUMMY_FOCUS, RDF, RDFLIB_LOCK, SH, Unsupported, to_oxigraph, to_rdflib
 
@@ -358,15 +358,15 @@ class SparqlCheck(Check):
                 text = text[:m.end()] + "?this " + rest
         prefixes.update(engine._prefixes(cnode))
         self.select = text
-        self.fast_select = hash_join_text(text, engine._prologue(prefixes)) or text
+        self.fast_select = engine.analyses.hash_join(text, engine._prologue(prefixes)) or text
         self.extra = list(set(g.objects(cnode, SH.message))) or None
         self.engine = engine
         self.cnode = cnode
         self.raw = str(selects[0].value)
         prologue = engine._prologue(prefixes)
-        st = _sparql_touches(text, prologue)
+        st = engine.analyses.touches(text, prologue)
         if st is None or _has_global(st):
-            facts = _query_facts(text, prologue)
+            facts = engine.analyses.facts(text, prologue)
             if facts is None or facts[1]:
                 raise Unsupported("a SPARQL constraint that reads beyond its focus node with expressions "
                                   "that depend on literal types (rdflib and Oxigraph differ there)")

@@ -15,11 +15,11 @@ from rdflib import BNode, URIRef
 from rdflib import Literal as RLiteral
 from rdflib.collection import Collection
 
-from .analysis import RdflibSemantics, _has_global, _query_facts, _sparql_touches, hash_join_text
+from .analysis import Analyses, RdflibSemantics, _has_global
 from .checks import (ClassCheck, CountCheck, FilterCheck, FocusCheck, MultiFilterCheck, PatternCheck, SparqlCheck,
                      ValueCheck)
 from .model import Unit
-from .run import THREADS, RunContext
+from .run import RunContext, default_threads
 from .terms import (NATIVE, NODE_KINDS, PURE, RDF, RDFS, SH, TARGETS, VALUE_ONLY, XSD_STRING, Unsupported, log,
                     path_sparql, sparql_term)
 
@@ -28,9 +28,13 @@ from .terms import (NATIVE, NODE_KINDS, PURE, RDF, RDFS, SH, TARGETS, VALUE_ONLY
 class FastValidator:
     """SHACL core shapes compiled to SPARQL; pySHACL for the rest (see the module docstring)."""
 
-    def __init__(self, shapes: rdflib.Graph):
+    def __init__(self, shapes: rdflib.Graph, analyses: Analyses | None = None, threads: int | None = None):
+        """``analyses``: the memo of the shapes' SPARQL analyses (a build passes the previous
+        build's); ``threads``: how many units run at once (default: the cores, at most 4)."""
         from pyshacl.shapes_graph import ShapesGraph
 
+        self.analyses = analyses if analyses is not None else Analyses()
+        self.threads = threads or default_threads()
         self.g = shapes
         self.psg = ShapesGraph(shapes)
         self.psg.shapes  # builds pySHACL's shape cache (used for value-only components)  # noqa: B018
@@ -148,14 +152,14 @@ class FastValidator:
                 raise Unsupported("a SPARQL target that is not a plain SELECT")
             tp = self._prefixes(t)
             prefixes.update(tp)
-            fast = hash_join_text(text, self._prologue(tp))
+            fast = self.analyses.hash_join(text, self._prologue(tp))
             parts.append("{ SELECT DISTINCT ?this WHERE { " + (fast or text) + " } }")
             injected = re.sub(r"(\bWHERE\s*)?\{", lambda m: m.group(0) + " RESTRICT ", text, count=1)
             rparts.append("{ SELECT DISTINCT ?this WHERE { " + injected + " } }")
             class_only = False
-            st = _sparql_touches(text, self._prologue(tp))
+            st = self.analyses.touches(text, self._prologue(tp))
             if st is None or _has_global(st):
-                facts = _query_facts(text, self._prologue(tp))
+                facts = self.analyses.facts(text, self._prologue(tp))
                 if facts is None or facts[1]:
                     raise Unsupported("a SPARQL target that reads beyond its focus node with expressions "
                                       "that depend on literal types (rdflib and Oxigraph differ there)")
@@ -305,7 +309,7 @@ class FastValidator:
                 return []
             check = SparqlCheck(unit, self, o, prefixes)
             if unit.touches is not None:
-                st = _sparql_touches(check.select, self._prologue(prefixes))
+                st = self.analyses.touches(check.select, self._prologue(prefixes))
                 if st is None:
                     unit.touches = None
                 else:
@@ -428,7 +432,7 @@ class FastValidator:
             return res
 
         # Oxigraph evaluates a query without the GIL: a few threads use the cores
-        threads = max(1, min(THREADS, len(units)))
+        threads = max(1, min(self.threads, len(units)))
         if threads > 1:
             with ThreadPoolExecutor(threads) as pool:
                 per_unit = list(pool.map(one, units))

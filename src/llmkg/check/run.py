@@ -18,11 +18,16 @@ from .terms import RDF, RDFLIB_LOCK, to_rdflib
 if TYPE_CHECKING:
     from .compiler import FastValidator
 
-THREADS = int(os.environ.get("LLMKG_VALIDATE_THREADS", "0")) or min(4, os.cpu_count() or 1)
 SMALL_FOCUS = 2000   # focus nodes from a SPARQL target: up to this many, looked up one by one
 MAX_VALUES = 150000  # and up to this many, passed to the checks as VALUES
 RDF_TYPE_IRI = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 TYPE_SUB = RDF_TYPE_IRI + "/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
+
+
+def default_threads() -> int:
+    """Threads for a validation run: Oxigraph evaluates a query without the GIL, so one a
+    core, up to 4 (more gave nothing on the 100k benchmark)."""
+    return min(4, os.cpu_count() or 1)
 
 
 class RunContext:

@@ -20,14 +20,15 @@ API
 ``bind(query, raw) -> dict[Variable, Term]``
     Turn raw strings (``{"min_params": "100B"}``) into typed RDF terms, filling defaults.
     :class:`QueryError` names the parameter and the expected type.
-``execute(store, sparql, substitutions=None, ...) -> QueryResult``
+``execute(store, sparql, substitutions=None, options=None, **fields) -> QueryResult``
+    (``options``: a :class:`QueryOptions`; its fields may be keyword arguments)
     Run on a pyoxigraph Store with ``substitutions`` (parameters are never pasted into
     the query text). Materializes the results (``max_rows``), enforces ``timeout``. The
     default graph is the union of all graphs unless the query has ``FROM``/``FROM NAMED``
     or the caller names graphs.
-``run(store, query, raw=None, **kw) -> QueryResult``
+``run(store, query, raw=None, options=None, **fields) -> QueryResult``
     ``bind`` + ``execute`` for a :class:`CannedQuery`, with its column titles.
-``execute_serialized(store, sparql, fmt, substitutions=None, ...) -> Serialized``
+``execute_serialized(store, sparql, fmt, substitutions=None, options=None, **fields) -> Serialized``
     ``serialize(execute(...), fmt)`` in one step, with the same bytes: SELECT results in
     JSON/XML/CSV/TSV are written by pyoxigraph's own serializer when nothing needs Python.
 ``execute_remote(endpoint, sparql, substitutions=None, ...) -> QueryResult``
@@ -46,7 +47,7 @@ that lists several values in a cell orders them itself, docs/queries.md).
 """
 
 from .binding import bind, parse_param_value
-from .local import (Serialized, cache_key, execute, execute_serialized, graph_term, native_select,
+from .local import (QueryOptions, Serialized, cache_key, execute, execute_serialized, graph_term, native_select,
                       needs_base, plain_kwargs, query_kwargs, run)
 from .formats import GRAPH_FORMATS, MEDIA_TYPES, NATIVE_FORMATS, RESULT_FORMATS, serialize
 from .registry import PARAM_TYPES, VIEWS, CannedQuery, Param, load_query, load_registry, parse_query, query_form
@@ -57,6 +58,6 @@ __all__ = [
     "Param", "CannedQuery", "QueryResult",
     "PARAM_TYPES", "VIEWS", "RESULT_FORMATS", "GRAPH_FORMATS", "MEDIA_TYPES", "NATIVE_FORMATS",
     "load_registry", "load_query", "parse_query", "query_form", "bind", "parse_param_value",
-    "execute", "run", "execute_serialized", "Serialized", "native_select", "execute_remote", "serialize",
+    "execute", "run", "execute_serialized", "QueryOptions", "Serialized", "native_select", "execute_remote", "serialize",
     "render", "term_text", "cache_key", "graph_term", "plain_kwargs", "query_kwargs", "needs_base",
 ]

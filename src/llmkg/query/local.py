@@ -100,7 +100,13 @@ def _graph_list(graphs) -> list | None:
 
 def graph_term(g):
     """A graph name for ``default_graph``/``named_graphs``: a term, an IRI, ``graph:x``,
-    a bare source id (``awesome-llms`` -> ``graph:awesome-llms``), or ``default``."""
+    a bare source id (``awesome-llms`` -> ``graph:awesome-llms``), or ``default``.
+
+    >>> graph_term("awesome-llms")
+    <NamedNode value=https://w3id.org/llmkg/graph/awesome-llms>
+    >>> graph_term("default")
+    <DefaultGraph>
+    """
     if isinstance(g, (NamedNode, BlankNode, DefaultGraph)):
         return g
     s = str(g).strip()
@@ -189,7 +195,13 @@ _IRI_CALL = re.compile(r"\b[IU]RI\s*\(", re.IGNORECASE)
 
 def needs_base(sparql: str) -> bool:
     """Whether the base IRI may change the meaning of ``sparql`` (conservative: any
-    ``<`` that does not open an absolute IRI, and any ``IRI(`` or ``URI(``, say yes)."""
+    ``<`` that does not open an absolute IRI, and any ``IRI(`` or ``URI(``, say yes).
+
+    >>> needs_base("SELECT * { <http://example.org/a> ?p ?o }")
+    False
+    >>> needs_base("SELECT * { <a> ?p ?o }")
+    True
+    """
     return (_RELATIVE_REF.search(sparql) is not None
             or ("(" in sparql and _IRI_CALL.search(sparql) is not None))
 
@@ -205,19 +217,8 @@ def _query_error(exc: Exception, sparql: str = "", prefixes: Mapping[str, str] |
     return QueryError(f"the query failed: {msg}")
 
 
-def execute(store, sparql: str, substitutions: Mapping[Variable, Term] | None = None, *,
-            default_graph=None, named_graphs=None,
-            timeout: float | None = None, max_rows: int | None = None,
-            titles: Mapping[str, str] | None = None, keep_params: bool = False,
-            hidden: Sequence[str] = (),
-            prefixes: Mapping[str, str] | None = PREFIXES, base_iri: str | None = None,
-            form: str | None = None) -> QueryResult:
-    """Run ``sparql`` on a pyoxigraph ``Store`` and materialize the result.
-
-    ``substitutions`` (from :func:`bind`) bind variables to terms with Oxigraph's
-    substitution API; the query must return those variables (Oxigraph's rule), and they
-    are left out of the result unless ``keep_params`` (so are the ``hidden`` variables,
-    e.g. a canned query's unbound optional parameters).
+class QueryOptions(NamedTuple):
+    """How :func:`execute` and :func:`execute_serialized` run a query (every field optional).
 
     The dataset: ``default_graph`` (graph names, see :func:`graph_term`) is the default
     graph, whatever the query's ``FROM`` says; ``named_graphs`` alone restricts ``GRAPH``
@@ -226,30 +227,71 @@ def execute(store, sparql: str, substitutions: Mapping[Variable, Term] | None = 
     graph is the store's: the merge of the named graphs, each triple once, with the
     curated resolutions in place of what they supersede (see docs/rdf-model.md).
 
-    ``prefixes`` are predefined for the query (ours by default; a query's own PREFIX
-    declarations win); ``base_iri`` resolves relative IRIs. ``max_rows`` caps the rows
-    (``truncated`` is set); ``timeout`` in seconds raises :class:`QueryError`. ``form``,
-    when the caller already knows it (the web endpoint scans every query), saves
-    tokenizing the text again. Syntax errors, unknown prefixes and
+    ``timeout`` in seconds raises :class:`QueryError`; ``max_rows`` caps the rows
+    (``truncated`` is set). ``titles`` name the columns. The variables bound by
+    substitutions are left out of the result unless ``keep_params``; so are the
+    ``hidden`` ones (a canned query's unbound optional parameters). ``prefixes`` are
+    predefined for the query (ours by default; a query's own PREFIX declarations win);
+    ``base_iri`` resolves relative IRIs. ``form``, when the caller already knows it (the
+    web endpoint scans every query), saves tokenizing the text again.
+
+    >>> QueryOptions(timeout=5).max_rows is None
+    True
+    """
+
+    default_graph: Any = None
+    named_graphs: Any = None
+    timeout: float | None = None
+    max_rows: int | None = None
+    titles: Mapping[str, str] | None = None
+    keep_params: bool = False
+    hidden: Sequence[str] = ()
+    prefixes: Mapping[str, str] | None = PREFIXES
+    base_iri: str | None = None
+    form: str | None = None
+
+
+_DEFAULT_OPTIONS = QueryOptions()
+
+
+def _options(options: QueryOptions | None, fields: dict) -> QueryOptions:
+    o = options if options is not None else _DEFAULT_OPTIONS
+    if fields:
+        try:
+            o = o._replace(**fields)
+        except ValueError as exc:  # an unknown field
+            raise TypeError(f"not a query option: {exc}") from None
+    return o
+
+
+def execute(store, sparql: str, substitutions: Mapping[Variable, Term] | None = None,
+            options: QueryOptions | None = None, **fields) -> QueryResult:
+    """Run ``sparql`` on a pyoxigraph ``Store`` and materialize the result.
+
+    ``substitutions`` (from :func:`bind`) bind variables to terms with Oxigraph's
+    substitution API; the query must return those variables (Oxigraph's rule).
+    ``options`` (:class:`QueryOptions`; its fields may also be given as keyword
+    arguments) say the dataset, limits and prefixes. Syntax errors, unknown prefixes and
     substitution errors are :class:`QueryError`.
     """
-    form = form or query_form(sparql) or "SELECT"
+    o = _options(options, fields)
+    form = o.form or query_form(sparql) or "SELECT"
     subs = dict(substitutions or {})
-    kwargs = query_kwargs(sparql, subs, default_graph, named_graphs, prefixes, base_iri)
-    drop = () if keep_params else tuple(v.value for v in subs) + tuple(hidden)
+    kwargs = query_kwargs(sparql, subs, o.default_graph, o.named_graphs, o.prefixes, o.base_iri)
+    drop = () if o.keep_params else tuple(v.value for v in subs) + tuple(o.hidden)
     started = time.perf_counter()
 
     def work(deadline):
         try:
             res = store.query(sparql, **kwargs)
-            return _materialize(res, form, max_rows, deadline, drop)
+            return _materialize(res, form, o.max_rows, deadline, drop)
         except (SyntaxError, RuntimeError, ValueError) as exc:
-            raise _query_error(exc, sparql, prefixes) from None
+            raise _query_error(exc, sparql, o.prefixes) from None
 
-    result = _with_timeout(work, timeout)
+    result = _with_timeout(work, o.timeout)
     result.elapsed = time.perf_counter() - started
-    if titles:
-        result.titles = {k: v for k, v in titles.items() if k in result.variables}
+    if o.titles:
+        result.titles = {k: v for k, v in o.titles.items() if k in result.variables}
     return result
 
 
@@ -296,46 +338,43 @@ def native_select(store, sparql: str, fmt: str, kwargs: dict, max_rows: int | No
 
 
 def execute_serialized(store, sparql: str, fmt: str,
-                       substitutions: Mapping[Variable, Term] | None = None, *,
-                       default_graph=None, named_graphs=None,
-                       timeout: float | None = None, max_rows: int | None = None,
-                       titles: Mapping[str, str] | None = None, keep_params: bool = False,
-                       hidden: Sequence[str] = (),
-                       prefixes: Mapping[str, str] | None = PREFIXES, base_iri: str | None = None,
-                       form: str | None = None) -> Serialized:
+                       substitutions: Mapping[Variable, Term] | None = None,
+                       options: QueryOptions | None = None, **fields) -> Serialized:
     """``serialize(execute(...), fmt)`` in one step, with the same bytes, and faster.
 
     A SELECT result in ``json``, ``xml``, ``csv`` or ``tsv`` is written by pyoxigraph's own
     serializer while the query is evaluated (no Python object per row) whenever that gives
     the same bytes as :func:`serialize`: no parameter columns to leave out, at most
-    ``max_rows`` rows and no ``timeout`` (column titles are put in the CSV/TSV header). Otherwise, and for the other forms and formats, the result is
-    materialized by :func:`execute` and written by :func:`serialize`. The arguments are
-    those of :func:`execute`.
+    ``max_rows`` rows and no ``timeout`` (column titles are put in the CSV/TSV header).
+    Otherwise, and for the other forms and formats, the result is materialized by
+    :func:`execute` and written by :func:`serialize`. The arguments are those of
+    :func:`execute`.
     """
-    form = form or query_form(sparql) or "SELECT"
+    o = _options(options, fields)
+    form = o.form or query_form(sparql) or "SELECT"
     subs = dict(substitutions or {})
-    drop = () if keep_params else tuple(v.value for v in subs) + tuple(hidden)
-    if form == "SELECT" and timeout is None and not drop and fmt in NATIVE_FORMATS:
-        kwargs = query_kwargs(sparql, subs, default_graph, named_graphs, prefixes, base_iri)
-        out = native_select(store, sparql, fmt, kwargs, max_rows, titles)
+    drop = () if o.keep_params else tuple(v.value for v in subs) + tuple(o.hidden)
+    if form == "SELECT" and o.timeout is None and not drop and fmt in NATIVE_FORMATS:
+        kwargs = query_kwargs(sparql, subs, o.default_graph, o.named_graphs, o.prefixes, o.base_iri)
+        out = native_select(store, sparql, fmt, kwargs, o.max_rows, o.titles)
         if out is not None:
             return out
-    result = execute(store, sparql, subs, default_graph=default_graph, named_graphs=named_graphs,
-                     timeout=timeout,
-                     max_rows=max_rows, titles=titles, keep_params=keep_params, hidden=hidden,
-                     prefixes=prefixes, base_iri=base_iri, form=form)
+    result = execute(store, sparql, subs, o._replace(form=form))
     body, media_type = serialize(result, fmt)
     return Serialized(body, media_type, result.form, len(result), result.truncated, result.elapsed)
 
 
-def run(store, query: CannedQuery, raw: Mapping[str, str] | None = None, **kwargs) -> QueryResult:
-    """``execute(store, query.text, bind(query, raw), titles=query.titles, **kwargs)``;
+def run(store, query: CannedQuery, raw: Mapping[str, str] | None = None,
+        options: QueryOptions | None = None, **fields) -> QueryResult:
+    """``execute(store, query.text, bind(query, raw), titles=query.titles, ...)``;
     the parameters' variables are left out of the result (``keep_params=True`` keeps them)."""
     subs = bind(query, raw)
-    kwargs.setdefault("titles", query.titles)
-    if not kwargs.get("keep_params"):
-        kwargs.setdefault("hidden", tuple(p.name for p in query.params))
-    return execute(store, query.text, subs, **kwargs)
+    o = _options(options, fields)
+    if o.titles is None:
+        o = o._replace(titles=query.titles)
+    if not o.keep_params and not o.hidden and "hidden" not in fields:
+        o = o._replace(hidden=tuple(p.name for p in query.params))
+    return execute(store, query.text, subs, o)
 
 
 

@@ -5,14 +5,13 @@ written into the text as SPARQL terms serialized by pyoxigraph.
 from __future__ import annotations
 
 import time
-from typing import Mapping, Sequence
+from typing import Mapping
 
 from pyoxigraph import (Literal, NamedNode, QueryResultsFormat, RdfFormat, Triple, Variable)
 
 from . import scan as _scan
 from ..errors import QueryError
-from ..vocab import PREFIXES
-from .local import _graph_list, _materialize
+from .local import QueryOptions, _graph_list, _materialize, _options
 from .registry import query_form
 from .result import QueryResult, Term
 
@@ -103,13 +102,11 @@ def _term_sparql(term) -> str:
     raise QueryError(f"cannot bind {term!r} for a remote endpoint")
 
 
-def execute_remote(endpoint: str, sparql: str, substitutions: Mapping[Variable, Term] | None = None, *,
-                   default_graph=None, named_graphs=None, timeout: float | None = 60.0,
-                   max_rows: int | None = None, titles: Mapping[str, str] | None = None,
-                   keep_params: bool = False, hidden: Sequence[str] = (),
-                   prefixes: Mapping[str, str] | None = PREFIXES,
-                   user_agent: str = "llmkg") -> QueryResult:
-    """Run ``sparql`` against a SPARQL 1.1 protocol endpoint (HTTP POST, urlencoded form).
+def execute_remote(endpoint: str, sparql: str, substitutions: Mapping[Variable, Term] | None = None,
+                   options: QueryOptions | None = None, *, user_agent: str = "llmkg", **fields) -> QueryResult:
+    """Run ``sparql`` against a SPARQL 1.1 protocol endpoint (HTTP POST, urlencoded form),
+    with the :class:`QueryOptions` of :func:`execute` (``timeout`` 60 s when none is given;
+    ``base_iri`` is the endpoint's business).
 
     Bound parameters are written into the text by :func:`render`; ``prefixes`` that the
     text uses but does not declare are prepended. The endpoint decides what the default
@@ -122,23 +119,26 @@ def execute_remote(endpoint: str, sparql: str, substitutions: Mapping[Variable, 
 
     from pyoxigraph import parse, parse_query_results
 
-    form = query_form(sparql) or "SELECT"
+    o = _options(options, fields)
+    default_graph, named_graphs, max_rows, prefixes = o.default_graph, o.named_graphs, o.max_rows, o.prefixes
+    timeout = o.timeout if o.timeout is not None else 60.0
+    form = o.form or query_form(sparql) or "SELECT"
     text = render(sparql, substitutions)
     if prefixes:
         text = _missing_prefixes(text, prefixes) + text
-    fields = [("query", text)]
+    form_fields = [("query", text)]
     for g in _graph_list(default_graph) or []:
         if isinstance(g, NamedNode):
-            fields.append(("default-graph-uri", g.value))
+            form_fields.append(("default-graph-uri", g.value))
     for g in _graph_list(named_graphs) or []:
         if isinstance(g, NamedNode):
-            fields.append(("named-graph-uri", g.value))
+            form_fields.append(("named-graph-uri", g.value))
     if form in ("CONSTRUCT", "DESCRIBE"):
         accept = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
     else:
         accept = "application/sparql-results+json, application/sparql-results+xml;q=0.8"
     req = urllib.request.Request(
-        endpoint, data=urllib.parse.urlencode(fields).encode("utf-8"), method="POST",
+        endpoint, data=urllib.parse.urlencode(form_fields).encode("utf-8"), method="POST",
         headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded",
                  "User-Agent": user_agent})
     started = time.perf_counter()
@@ -157,7 +157,7 @@ def execute_remote(endpoint: str, sparql: str, substitutions: Mapping[Variable, 
     except OSError as exc:
         raise QueryError(f"cannot reach the endpoint {endpoint}: {exc}") from None
     subs = dict(substitutions or {})
-    drop = () if keep_params else tuple(v.value for v in subs) + tuple(hidden)
+    drop = () if o.keep_params else tuple(v.value for v in subs) + tuple(o.hidden)
     try:
         if form in ("CONSTRUCT", "DESCRIBE"):
             fmt = RdfFormat.from_media_type(ctype) or RdfFormat.N_TRIPLES
@@ -176,8 +176,8 @@ def execute_remote(endpoint: str, sparql: str, substitutions: Mapping[Variable, 
     except (SyntaxError, ValueError) as exc:
         raise QueryError(f"the endpoint {endpoint} sent a result llmkg cannot read ({ctype}): {exc}") from None
     result.elapsed = time.perf_counter() - started
-    if titles:
-        result.titles = {k: v for k, v in titles.items() if k in result.variables}
+    if o.titles:
+        result.titles = {k: v for k, v in o.titles.items() if k in result.variables}
     return result
 
 

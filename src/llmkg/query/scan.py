@@ -94,7 +94,11 @@ _FORM_FIRST = re.compile(r"(SELECT|ASK|CONSTRUCT|DESCRIBE)(?=[\s{*?$(<])", re.IG
 
 def query_form(text: str) -> str | None:
     """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``: the first query keyword (None:
-    none, e.g. an update)."""
+    none, e.g. an update).
+
+    >>> query_form("PREFIX ex: <http://example.org/> ASK { ?s ex:p ?o }")
+    'ASK'
+    """
     m = _FORM_FIRST.match(text)
     if m is not None:
         return m.group(1).upper()

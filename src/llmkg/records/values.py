@@ -25,6 +25,9 @@ def slugify(text: str, max_length: int | None = None) -> str:
     NFKD-normalizes, drops non-ASCII, lower-cases and turns every run of other characters
     into one hyphen. With ``max_length`` the slug is cut at the last hyphen that keeps it
     within the limit (a single over-long word is cut hard).
+
+    >>> slugify("GPT-3 (175B)")
+    'gpt-3-175b'
     """
     text = unicodedata.normalize("NFKD", text).replace("·", " ")
     text = "".join(_GREEK.get(ch, ch) for ch in text)
@@ -38,7 +41,11 @@ def slugify(text: str, max_length: int | None = None) -> str:
 
 
 def paper_id(title: str) -> str:
-    """The id of a paper record: its title's slug, cut to 60 characters at a hyphen."""
+    """The id of a paper record: its title's slug, cut to 60 characters at a hyphen.
+
+    >>> paper_id("Attention Is All You Need")
+    'attention-is-all-you-need'
+    """
     return slugify(title, 60)
 
 
@@ -92,6 +99,9 @@ def parse_date(text: str) -> ParsedDate:
     Month names may be abbreviated, with or without a dot, in any case; ``2023-3-7`` is
     zero padded. An impossible date (``2023-02-30``) or unreadable text -> ``ok=False``
     with ``value`` = the text.
+
+    >>> parse_date("2020-05")
+    ParsedDate(value='2020-05', datatype='gYearMonth', ok=True)
     """
     s = text.strip()
     bad = ParsedDate(text, "date", False)
@@ -398,6 +408,11 @@ def parse_params(text: str) -> ParsedParams:
     ``"124M, 355M, 774M, 1.5B"``, ``"Base = 110M, Large = 340M"``, ``"1.7T"``,
     ``"T0-3B: 3 billion, T0, T0p, T0pp: 11 billion"``, ``"178B (Jumbo), 17B (Grande)"``,
     ``"Swin-Tiny (29M), ..."``, ``"560m, 1.1B"``, ``"1,000M"``. See :class:`ParsedParams`.
+
+    >>> [v.count for v in parse_params("7B, 13B, 65B").variants]
+    [7000000000, 13000000000, 65000000000]
+    >>> parse_params("1.5T").maximum
+    1500000000000
     """
     has_digits = _DIGIT.search(text) is not None
     if not has_digits:
@@ -433,7 +448,11 @@ def split_organizations(text: str) -> tuple[str, ...]:
     """The organizations a heading or tag names: ``"Google, and CMU"`` -> ``("Google",
     "CMU")``, ``"Facebook, Google, and UC Berkeley"``, ``"BAAI, Alibaba"``; a trailing
     ``etc.`` is dropped (``"Stanford, Berkerley, CMU, etc."``). Splits on commas,
-    semicolons, `` & `` and the word ``and``; keeps the order and drops repeats."""
+    semicolons, `` & `` and the word ``and``; keeps the order and drops repeats.
+
+    >>> split_organizations("Google, DeepMind")
+    ('Google', 'DeepMind')
+    """
     out: list[str] = []
     for part in _ORG_SPLIT.split(text):
         part = part.strip()

@@ -69,12 +69,13 @@ def _render(result, formats, job) -> dict:
 
 def job_query(job) -> dict:
     store = open_db(job["db"])
-    kw = dict(default_graph=_terms(job.get("default_graph")), named_graphs=_terms(job.get("named_graphs")),
-              max_rows=job.get("max_rows"), base_iri=job.get("base_iri"), form=job.get("form"))
+    options = queries.QueryOptions(default_graph=_terms(job.get("default_graph")),
+                                   named_graphs=_terms(job.get("named_graphs")), max_rows=job.get("max_rows"),
+                                   base_iri=job.get("base_iri"), form=job.get("form"))
     formats = job["formats"]
     if len(formats) == 1 and formats[0] != "html":
-        return _serialized(queries.execute_serialized(store, job["sparql"], formats[0], **kw), formats[0])
-    return _render(queries.execute(store, job["sparql"], **kw), formats, job)
+        return _serialized(queries.execute_serialized(store, job["sparql"], formats[0], None, options), formats[0])
+    return _render(queries.execute(store, job["sparql"], None, options), formats, job)
 
 
 def _serialized(out: queries.Serialized, fmt: str) -> dict:
