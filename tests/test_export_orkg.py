@@ -16,6 +16,7 @@ from rdflib import RDF, RDFS, XSD
 
 from llmkg.errors import LlmkgError
 from llmkg.export import export_bytes, open_source
+from llmkg.export.orkg_rules import check_paper_csv
 
 ORKGR = "http://orkg.org/orkg/resource/"
 ORKGP = "http://orkg.org/orkg/predicate/"
@@ -118,8 +119,8 @@ def _check_type(cell: Cell) -> None:
 def by_model(rows: list[OrkgRow]) -> dict[str, OrkgRow]:
     out = {}
     for r in rows:
-        (model,) = [c.value for c in r.statements["has model"]]
-        out[model] = r
+        for c in r.statements["has model"]:
+            out[c.value] = r
     return out
 
 
@@ -127,23 +128,34 @@ def values(row: OrkgRow, label: str) -> list[str]:
     return [c.value for c in row.statements.get(label, [])]
 
 
+def _csv(store_dir, graph=None, include_existing=True) -> bytes:
+    data = export_bytes(open_source(store_dir, graph, include_existing=include_existing), "orkg-csv")
+    assert check_paper_csv(data.decode()) == []
+    return data
+
+
 # --- orkg-csv -------------------------------------------------------------------------------
 
 def test_orkg_csv_follows_the_header_rules(export_store_dir):
-    data = export_bytes(open_source(export_store_dir), "orkg-csv")
+    data = _csv(export_store_dir)
     header = next(csv.reader(io.StringIO(data.decode())))
     assert header[:8] == ["paper:title", "paper:authors", "paper:publication_month", "paper:publication_year",
                           "paper:research_field", "paper:doi", "paper:url", "paper:published_in"]
-    assert header[8] == "contribution:research_problem"
+    # one research-problem column (ORKG rejects a repeated one); the second problem by
+    # ORKG's predicate id P32, "has research problem"
+    assert header.count("contribution:research_problem") == 1
+    assert header[8:10] == ["contribution:research_problem", "orkg:P32"]
     assert "resource:has model" in header and "resource:organization" in header
     assert "has source code<url>" in header
     assert "maximum number of parameters (in million)<integer>" in header
     assert header[-1] == "orkg:SAME_AS"
+    assert not any(h.endswith("<resource>") for h in header)
     rows = by_model(read_orkg_csv(data))
     gpt1 = rows["GPT-1"]
     assert gpt1.paper["paper:title"] == "Improving Language Understanding by Generative Pre-Training"
     assert gpt1.paper["paper:research_field"] == "R133"
-    assert sorted(gpt1.problems) == ["Large Language Models (LLMs)", "transformer model"]
+    assert gpt1.problems == ["Large Language Models (LLMs)"]
+    assert [(c.value, c.kind) for c in gpt1.statements["P32"]] == [("transformer model", "resource")]
     assert values(gpt1, "model family") == ["GPT"]
     assert [(c.value, c.type) for c in gpt1.statements["date created"]] == [("2018-06-01", "date")]
     assert [(c.value, c.kind) for c in gpt1.statements["organization"]] == [("OpenAI", "resource")]
@@ -152,23 +164,41 @@ def test_orkg_csv_follows_the_header_rules(export_store_dir):
     assert sorted(values(gpt1, "has source code")) == [
         "https://github.com/openai/finetune-transformer-lm",
         "https://huggingface.co/docs/transformers/model_doc/openai-gpt"]
-    assert values(gpt1, "license") == ["closed source"]
+    # the license concept and its access level, not the source's free text
+    assert values(gpt1, "license") == ["closed source"]      # the concept's label (no SPDX id)
+    assert values(gpt1, "access level") == ["closed"]
     bert = rows["BERT"]
     assert bert.authors == ["Jacob Devlin", "Ming-Wei Chang", "Kenton Lee", "Kristina Toutanova"]
     assert bert.paper["paper:doi"] == "10.18653/v1/N19-1423"
     assert bert.paper["paper:publication_year"] == "2019" and bert.paper["paper:publication_month"] == "6"
     assert bert.paper["paper:published_in"] == "NAACL-HLT"
-    assert values(bert, "license") == ["Open, Apache 2.0"]          # the source's text
+    assert values(bert, "license") == ["Apache-2.0"]          # the SPDX id
+    assert values(bert, "access level") == ["open"]
     assert sorted(values(bert, "pretraining task")) == ["Masked Language Modeling", "Next Sentence Prediction"]
     gpt2 = rows["GPT-2"]
     assert [(c.value, c.type) for c in gpt2.statements["date created"]] == [("Feb. 2019", "text")]
     assert "\n" in values(gpt2, "extension")[0] and '"more than 10X"' in values(gpt2, "extension")[0]
-    # one row per contribution with a paper; ERNIE 3.0 has none
+    # one row per paper with a contribution; ERNIE 3.0 has no paper
     assert sorted(rows) == ["BERT", "GPT-1", "GPT-2"]
 
 
+def test_orkg_csv_leaves_out_what_orkg_has(export_store_dir):
+    """By default only papers ORKG does not have: ORKG's importer would add the contributions
+    of the others a second time."""
+    src = open_source(export_store_dir)
+    data = export_bytes(src, "orkg-csv")
+    titles = sorted(r.paper["paper:title"] for r in read_orkg_csv(data))
+    every = sorted(r.paper["paper:title"] for r in read_orkg_csv(_csv(export_store_dir)))
+    # GPT-1 (R370535) and GPT-2 have ORKG ids
+    assert titles == ["BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding"]
+    assert len(every) == 3
+    assert src.notes == ["2 of the 3 papers of awesome-llms are in ORKG already and were left out "
+                         "(--include-existing writes them too)",
+                         "1 models of awesome-llms have no paper and were left out (ORKG needs one)"]
+
+
 def test_orkg_csv_of_another_source(export_store_dir):
-    rows = by_model(read_orkg_csv(export_bytes(open_source(export_store_dir, "awesome-huge-models"), "orkg-csv")))
+    rows = by_model(read_orkg_csv(_csv(export_store_dir, "awesome-huge-models")))
     assert sorted(rows) == ["GPT-3", "GPT-4"]
     assert sorted(values(rows["GPT-4"], "pretraining architecture")) == ["De", "MoE"]
     assert rows["GPT-4"].paper["paper:url"] == "https://cdn.openai.com/papers/gpt-4.pdf"
@@ -288,23 +318,64 @@ def test_orkg_json_has_the_papers_add_v2_shape(export_store_dir):
 
 # --- on the real data ----------------------------------------------------------------------
 
-def _count_contributions_with_paper(store, source: str) -> int:
+def _papers_with_contributions(store, source: str) -> int:
     q = f"""PREFIX orkgc: <{ORKGC}> PREFIX orkgp: <{ORKGP}> PREFIX llmkg: <https://w3id.org/llmkg/ontology#>
-    SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ GRAPH <https://w3id.org/llmkg/graph/{source}> {{
+    SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ GRAPH <https://w3id.org/llmkg/graph/{source}> {{
       ?c a orkgc:Contribution ; llmkg:hasModel ?m . ?p orkgp:P31 ?c }} }}"""
     return int(next(iter(store.query(q)))["n"].value)
 
 
+def _fill(rows: list[OrkgRow], column: str) -> float:
+    return sum(1 for r in rows if r.paper.get(column)) / len(rows)
+
+
 def test_real_orkg_csv(real_store_dir):
-    src = open_source(real_store_dir)
-    rows = read_orkg_csv(export_bytes(src, "orkg-csv"))
-    assert len(rows) == _count_contributions_with_paper(src.store, "awesome-llms")
+    src = open_source(real_store_dir, include_existing=True)
+    data = export_bytes(src, "orkg-csv")
+    assert check_paper_csv(data.decode()) == []
+    rows = read_orkg_csv(data)
+    # one row per paper, each paper once
+    assert len(rows) == _papers_with_contributions(src.store, "awesome-llms") == 85
+    titles = [r.paper["paper:title"] for r in rows]
+    assert len(set(titles)) == len(titles)
     models = by_model(rows)
+    assert sorted(values(models["OpenLLaMA v1"], "has model")) == ["OpenLLaMA v1", "OpenLLaMA v2"]
     gpt1 = models["GPT-1"]
     assert gpt1.paper["paper:title"] == "Improving Language Understanding by Generative Pre-Training"
     assert [(c.value, c.kind) for c in gpt1.statements["SAME_AS"]] == [("R370538", "existing")]
     assert values(gpt1, "model family") == ["GPT"]
     assert [(c.value, c.type) for c in gpt1.statements["date created"]] == [("2018-06-01", "date")]
+    gopher = models["Gopher"]
+    assert gopher.paper["paper:title"] == "Scaling Language Models: Methods, Analysis & Insights from Training Gopher"
+    assert "&amp;" not in data.decode()
+    # the DOI of an arXiv paper, its year and month from the identifier
+    bert = models["BERT"]
+    assert bert.paper["paper:doi"] == "10.48550/arXiv.1810.04805"
+    assert bert.paper["paper:url"] == "https://arxiv.org/abs/1810.04805"
+    assert (bert.paper["paper:publication_year"], bert.paper["paper:publication_month"]) == ("2018", "10")
+    # what the records know, on every row that knows it
+    assert _fill(rows, "paper:publication_year") == 1.0
+    assert _fill(rows, "paper:publication_month") >= 0.85
+    with_arxiv = set()
+    for r in rows:
+        if r.paper.get("paper:url", "").startswith("https://arxiv.org/abs/"):
+            with_arxiv.add(r.paper["paper:title"])
+            assert r.paper["paper:doi"] == "10.48550/arXiv." + r.paper["paper:url"].rsplit("/", 1)[1]
+    assert len(with_arxiv) >= 20
+    # licenses: concepts (SPDX ids or names), never the sources' free text
+    licenses = {c.value for r in rows for c in r.statements.get("license", [])}
+    assert {"Apache-2.0", "MIT", "Closed source"} <= licenses
+    assert not licenses & {"N/A", "closed source", "Open, MIT license", "Open, Apache 2.0", "License not stated"}
+    assert {c.value for r in rows for c in r.statements.get("access level", [])} == {"open", "limited", "closed"}
+
+
+def test_real_orkg_csv_default_is_what_orkg_lacks(real_store_dir):
+    src = open_source(real_store_dir)
+    assert read_orkg_csv(export_bytes(src, "orkg-csv")) == []      # every awesome-llms paper is in ORKG
+    src = open_source(real_store_dir, "awesome-huge-models")
+    rows = read_orkg_csv(export_bytes(src, "orkg-csv"))
+    assert len(rows) == 40 and src.notes[0].startswith("34 of the 74 papers of awesome-huge-models are in ORKG")
+    assert _fill(rows, "paper:url") >= 0.95 and _fill(rows, "paper:publication_year") == 1.0
 
 
 def test_real_orkg_turtle_and_json(real_store_dir):
@@ -318,3 +389,49 @@ def test_real_orkg_turtle_and_json(real_store_dir):
     assert all(list(p) == ADD_V2_KEYS for p in payloads)
     titles = [p["title"] for p in payloads]
     assert "Improving Language Understanding by Generative Pre-Training" in titles
+
+
+# --- ORKG's import rules (export/orkg_rules.py, from orkg-backend's Schemes.paperCSV) --------
+
+GOOD = ("paper:title,paper:research_field,paper:doi,contribution:research_problem,resource:has model,"
+        "has source code<url>,orkg:SAME_AS\n"
+        "A paper,R133,10.48550/arXiv.1810.04805,Large Language Models (LLMs),BERT,https://example.org/x,orkg:R1\n")
+
+
+@pytest.mark.parametrize("text, problem", [
+    (GOOD, None),
+    # what the export wrote before #19: a repeated research-problem column
+    ("paper:title,paper:research_field,contribution:research_problem,contribution:research_problem\nT,R133,a,b\n",
+     "row 1, column 4 ('contribution:research_problem'): contribution:research_problem repeats column 3 "
+     "(ORKG rejects a repeated contribution: column)"),
+    ("paper:title,paper:research_field,has model<resource>\nT,R133,BERT\n",
+     "row 1, column 3 ('has model<resource>'): unknown type 'resource' (ORKG's are text, decimal, integer, "
+     "boolean, date, url)"),
+    ("paper:title,paper:research_field,paper:doi\nT,R133,arXiv:1810.04805\n",
+     "row 2, column 3 ('arXiv:1810.04805'): 'arXiv:1810.04805' is not a DOI".replace("('arXiv:1810.04805')", "('paper:doi')")),
+    ("paper:title,paper:doi\nT,10.1/x\n",
+     "row 1: no paper:research_field column (ORKG requires a research field on every paper)"),
+    ("paper:title,paper:research_field\nT,\n", "row 2: no research field (ORKG requires one)"),
+    ("paper:title,paper:research_field\nT,R133,extra\n", "row 2: 3 cells, the header has 2"),
+    ("paper:title,paper:research_field,model:family\nT,R133,x\n",
+     "row 1, column 3 ('model:family'): unknown namespace 'model'"),
+    ("paper:title,paper:research_field,paper:venue\nT,R133,x\n",
+     "row 1, column 3 ('paper:venue'): paper:venue is not one of ORKG's paper columns"),
+    ("paper:title,paper:research_field,paper:publication_year\nT,R133,2019a\n",
+     "row 2, column 3 ('paper:publication_year'): '2019a' is not a valid integer"),
+    ("paper:title,paper:research_field,date created<date>\nT,R133,Feb. 2019\n",
+     "row 2, column 3 ('date created<date>'): 'Feb. 2019' is not a valid date"),
+    ("paper:title,paper:research_field,organization\nT,R133,orkg:not an id\n",
+     "row 2, column 3 ('organization'): 'not an id' is not an ORKG id"),
+])
+def test_orkg_rules(text, problem):
+    assert check_paper_csv(text) == ([] if problem is None else [problem])
+
+
+def test_the_export_refuses_to_write_what_orkg_rejects(export_store_dir, monkeypatch):
+    from llmkg.export import orkg_csv
+
+    monkeypatch.setattr(orkg_csv, "PROBLEM_COLUMN", "contribution:problem")
+    with pytest.raises(LlmkgError, match=r"breaks ORKG's import rules: row 1, column 9 \('contribution:problem'\): "
+                                         r"contribution:problem is not one of ORKG's contribution columns"):
+        export_bytes(open_source(export_store_dir, include_existing=True), "orkg-csv")

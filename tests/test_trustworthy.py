@@ -170,7 +170,7 @@ def test_the_resolution_and_its_ranks(real_store):
 def test_orkg_csv_carries_the_resolved_values(real_store_dir):
     from llmkg.export import export_bytes, open_source
 
-    text = export_bytes(open_source(real_store_dir), "orkg-csv").decode("utf-8")
+    text = export_bytes(open_source(real_store_dir, include_existing=True), "orkg-csv").decode("utf-8")
     import csv
     import io
 

@@ -311,12 +311,16 @@ def query_cmd(query, expression, params, fmt, store, queries_dir, endpoint, grap
 @click.option("--graph", "graph", metavar="SOURCE",
               help="Only this named graph (a source id such as awesome-llms, graph:NAME or an IRI). "
                    "For the ORKG formats: whose contributions [default: awesome-llms].")
+@click.option("--include-existing", is_flag=True,
+              help="ORKG formats: also the papers ORKG already has (by default only what is new to ORKG).")
 @store_option
-def export_cmd(fmt, output, graph, store):
+def export_cmd(fmt, output, graph, include_existing, store):
     """Write the built graph in FORMAT (deterministic: the same store gives the same bytes)."""
     from .export import export
 
-    export(_paths(store=store).store, fmt, output, graph)
+    src = export(_paths(store=store).store, fmt, output, graph, include_existing)
+    for note in src.notes:
+        click.echo(f"llmkg: {note}", err=True)
 
 
 @main.group("import")

@@ -46,7 +46,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
            description="JSON-LD 1.1 with the published llmkg context (with the named graphs)"),
     Format("rdfxml", "rdfxml", "application/rdf+xml", ".rdf", description="RDF/XML (the default graph: the resolved merge)"),
     Format("orkg-csv", "orkg_csv", "text/csv", ".csv",
-           description="ORKG CSV import format: one row per contribution"),
+           description="ORKG's paper CSV import: one row per paper new to ORKG"),
     Format("orkg-turtle", "orkg_turtle", "text/turtle", ".ttl",
            description="Turtle in ORKG's dump vocabulary (orkgr:/orkgp:/orkgc:)"),
     Format("orkg-json", "orkg_json", "application/vnd.orkg.paper.v2+json", ".json",
@@ -77,6 +77,10 @@ class Source:
     store: object                  # pyoxigraph.Store
     meta: dict = field(default_factory=dict)
     graph: str | None = None       # full IRI of the named graph, or None for everything
+    #: the ORKG exports: also the papers ORKG already has (else only what is new to ORKG)
+    include_existing: bool = False
+    #: what an export has to say about what it wrote (the CLI prints it on stderr)
+    notes: list = field(default_factory=list)
 
     @property
     def base(self) -> str:
@@ -104,11 +108,11 @@ def graph_iri(graph: str) -> str:
     return GRAPH + graph
 
 
-def open_source(store_dir: str | os.PathLike, graph: str | None = None) -> Source:
+def open_source(store_dir: str | os.PathLike, graph: str | None = None, include_existing: bool = False) -> Source:
     from ..graph.store import open_read_only
 
     store, version = open_read_only(store_dir)
-    src = Source(store, dict(version.meta), graph_iri(graph) if graph else None)
+    src = Source(store, dict(version.meta), graph_iri(graph) if graph else None, include_existing)
     if src.graph is not None and src.graph not in src.graph_names():
         known = ", ".join(g[len(GRAPH):] if g.startswith(GRAPH) else g for g in src.graph_names())
         raise LlmkgError(f"no graph {graph!r} in the store; the graphs are: {known}")
@@ -163,10 +167,11 @@ def write(src: Source, fmt: str, output: str | os.PathLike | BinaryIO | None) ->
             tmp.unlink()
 
 
-def export(store_dir: str | os.PathLike, fmt: str, output=None, graph: str | None = None) -> Source:
+def export(store_dir: str | os.PathLike, fmt: str, output=None, graph: str | None = None,
+           include_existing: bool = False) -> Source:
     """Open the store at ``store_dir`` and export it (see :func:`write`)."""
     get_format(fmt)
-    src = open_source(store_dir, graph)
+    src = open_source(store_dir, graph, include_existing)
     write(src, fmt, output)
     return src
 

@@ -116,7 +116,14 @@ class Paper:
     month: int | None = None
     venue: str | None = None
     url: str | None = None
+    arxiv: str | None = None
+    dated_by: str | None = None          # where the year and month come from (docs/exports.md)
     contributions: list[Contribution] = field(default_factory=list)
+
+    @property
+    def in_orkg(self) -> bool:
+        """ORKG has this paper already (a source names its ORKG id)."""
+        return self.orkg_id is not None
 
 
 @dataclass
@@ -274,27 +281,98 @@ def view(src) -> OrkgView:
         if piri not in papers:
             papers[piri] = _paper(gs, piri)
         papers[piri].contributions.append(c)
+    for p in papers.values():
+        _date_from_models(p)
     return OrkgView(sid, graph, src.base, [papers[k] for k in sorted(papers)], orphans)
 
 
+#: arXiv's DOI prefix: every arXiv paper has the DOI 10.48550/arXiv.<id> (DataCite, 2022)
+ARXIV_DOI_PREFIX = "10.48550/arXiv."
+_ARXIV_NEW = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}(v\d+)?$")
+_ARXIV_OLD = re.compile(r"^[a-z-]+(\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}(v\d+)?$")
+#: venue texts that name no venue
+NOT_VENUES = {"preprint", "arxiv preprint", "n/a", "-"}
+
+
+def arxiv_year_month(arxiv_id: str) -> tuple[int, int] | None:
+    """The year and month an arXiv identifier was issued in (its ``YYMM``): the month the
+    paper was first submitted.
+
+    >>> arxiv_year_month("1810.04805")
+    (2018, 10)
+    >>> arxiv_year_month("hep-th/9901001")
+    (1999, 1)
+    """
+    m = _ARXIV_NEW.match(arxiv_id)
+    if m:
+        yy, mm = int(m.group(1)), int(m.group(2))
+    else:
+        m = _ARXIV_OLD.match(arxiv_id)
+        if not m:
+            return None
+        yy, mm = int(m.group(2)), int(m.group(3))
+    if not 1 <= mm <= 12:
+        return None
+    return (1900 + yy if yy >= 91 else 2000 + yy), mm
+
+
+def _anywhere(gs: _Graphs, iri: str, prop: str) -> list[str]:
+    """The values (literals and IRIs) of ``prop`` for ``iri`` in any graph, sorted, each once."""
+    return sorted({q.object.value for q in gs.store.quads_for_pattern(NamedNode(iri), NamedNode(expand(prop)), None, None)
+                   if isinstance(q.object, (Literal, NamedNode))})
+
+
 def _paper(gs: _Graphs, iri: str) -> Paper:
+    """A paper's metadata from everything the store knows about it (the curated graph and
+    every source's graph), not only the exported source: ORKG matches papers by DOI, and
+    the sources that name a paper's venue and link are often not the one exported."""
     title = (gs.first_literal(gs.cur, iri, DCT_TITLE) or gs.first_literal(gs.cur, iri, RDFS_LABEL)
              or gs.first_literal(gs.src, iri, DCT_TITLE) or gs.label(iri))
     p = Paper(iri=iri, title=title, source_title=gs.first_literal(gs.src, iri, DCT_TITLE) or title)
-    p.doi = gs.first_literal(gs.cur, iri, ORKGP + "P26")
+    arxiv = (_anywhere(gs, iri, "llmkg:arxivId") or [None])[0]
+    p.arxiv = arxiv
+    dois = _anywhere(gs, iri, "orkgp:P26")
+    p.doi = dois[0] if dois else (ARXIV_DOI_PREFIX + arxiv if arxiv else None)
     p.orkg_id = gs.first_literal(gs.cur, iri, expand("llmkg:orkgId"))
-    author_list = gs.first_literal(gs.src, iri, expand("llmkg:authorList"))
-    if author_list:
-        p.authors = [a.strip() for a in author_list.split(";") if a.strip()]
+    # full author lists only: "Devlin et al." names no author
+    lists = [a for a in _anywhere(gs, iri, "llmkg:authorList") if "et al" not in a]
+    if lists:
+        p.authors = [a.strip() for a in max(lists, key=lambda t: (t.count(";"), t)).split(";") if a.strip()]
     else:
-        p.authors = sorted(o.value for o in gs.values(gs.src, iri, expand("dcterms:creator"))
-                           if isinstance(o, Literal))
-    p.year = _int(gs.first_literal(gs.src, iri, ORKGP + "P29"))
-    p.month = _int(gs.first_literal(gs.src, iri, ORKGP + "P28"))
-    p.venue = gs.first_literal(gs.src, iri, expand("llmkg:venue"))
-    urls = sorted(o.value for o in gs.values(gs.src, iri, expand("schema:url")))
-    p.url = urls[0] if urls else None
+        p.authors = [a for a in _anywhere(gs, iri, "dcterms:creator") if "et al" not in a]
+    ym = arxiv_year_month(arxiv) if arxiv else None
+    years = [int(y) for y in _anywhere(gs, iri, "orkgp:P29") if y.isdigit()]
+    months = [int(m) for m in _anywhere(gs, iri, "orkgp:P28") if m.isdigit()]
+    if years:
+        p.year = min(years)
+        p.month = min(months) if months else (ym[1] if ym and ym[0] == p.year else None)
+        p.dated_by = "the sources"
+    elif ym:
+        p.year, p.month = ym
+        p.dated_by = "its arXiv identifier"
+    venues = [v for v in _anywhere(gs, iri, "llmkg:venue") if v.strip().casefold() not in NOT_VENUES]
+    p.venue = venues[0] if venues else None
+    urls = _anywhere(gs, iri, "schema:url")
+    p.url = urls[0] if urls else (f"https://arxiv.org/abs/{arxiv}" if arxiv else None)
     return p
+
+
+def _date_from_models(p: Paper) -> None:
+    """A paper no source dates takes the earliest "date created" the exported source gives
+    its models: the models a paper introduces are dated by the paper."""
+    if p.year is not None:
+        return
+    best = None
+    for c in p.contributions:
+        for v in c.values.get("date created", []):
+            m = re.match(r"^(\d{4})(?:-(\d{2}))?", v.text)
+            if m:
+                key = (int(m.group(1)), int(m.group(2)) if m.group(2) else None)
+                if best is None or (key[0], key[1] or 13) < (best[0], best[1] or 13):
+                    best = key
+    if best is not None:
+        p.year, p.month = best
+        p.dated_by = "its models' date created"
 
 
 def _text_companion(prop: str) -> str:

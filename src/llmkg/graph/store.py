@@ -24,8 +24,6 @@ import fcntl
 import json
 import mmap
 import os
-import secrets
-import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -86,6 +84,8 @@ def open_read_only(store_dir: str | os.PathLike) -> tuple[Store, Version]:
 
 def sweep(store_dir: Path) -> None:
     """Remove builds left behind by dead processes, and versions beyond the last few."""
+    import shutil  # (here and below: not imported by a process that only reads a store)
+
     for p in store_dir.glob("building-*"):
         try:
             pid = int(p.name.split("-")[1])
@@ -179,6 +179,8 @@ class Work:
         """Make the work directory a version and swap ``current`` to it (the database must be
         closed). ``quads``, the number of quads in the named graphs, is recorded in build.json
         (the triples of the default graph are ``meta["counts"]["triples"]``)."""
+        import secrets
+
         store_dir, work = self.store_dir, self.path
         version_id = new_version_id(meta.get("inputs_hash", secrets.token_hex(8)))
         meta = dict(meta, version=version_id, quads=quads)
@@ -247,6 +249,9 @@ def building(store_dir: str | os.PathLike, forget_new_store: bool = False) -> It
     leaves ``current`` untouched. ``forget_new_store``: if the store directory did not exist
     before, remove it too when nothing was committed (a refused first build leaves no trace).
     """
+    import secrets
+    import shutil
+
     store_dir = Path(store_dir)
     existed = store_dir.exists()
     work = None

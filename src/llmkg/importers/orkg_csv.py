@@ -16,7 +16,10 @@ give several values. Cells lose their ``<type>`` suffix and ``resource:`` prefix
 
 Each row becomes a model (found by name among the records already in the data directory,
 else new), its paper (found by title, else new) and organizations (found by name or
-alias, else new), with a ``sources.<source id>`` block (``awesome-llms`` unless told
+alias, else new), with a ``sources.<source id>`` block. A row that names several models
+(one contribution holding them) gives each its name and paper only: which statement is
+whose cannot be told. The ``access level`` column is derived (from the license) and not
+kept (``awesome-llms`` unless told
 otherwise). The records are written by the awesome-md importer's writer
 (:func:`llmkg.importers.writing.write_records`): new files are created, an existing
 file gets its block for this source added, or replaced with ``update=True``.
@@ -62,6 +65,8 @@ LABELS = {f.orkg_label.lower(): f.key for f in MODEL_FIELDS if f.orkg_label}
 LABELS.update({"has model": "has model", "model": "has model", "research problem": "research problem",
                "contribution:research_problem": "research problem", "same as": "orkg contribution",
                "orkg contribution": "orkg contribution"})
+#: columns our orkg-csv export derives from others: read without a warning, not kept
+DERIVED = {"access level"}    # from the license concept
 _MODEL_KEYS = [f.key for f in MODEL_FIELDS]
 _KIND = {f.key: f.kind for f in MODEL_FIELDS}
 _TYPE_SUFFIX = re.compile(r"^(.*?)\s*<([^<>]*)>$", re.S)
@@ -106,6 +111,8 @@ def parse_header(header: str) -> tuple[str | None, bool]:
             continue
         if low in LABELS:
             return LABELS[low], False
+        if low in DERIVED:
+            return "", False
     return None, False
 
 
@@ -141,6 +148,8 @@ def build_records(table: list[list[str]], source_id: str, index: RecordIndex | N
     specs = []
     for i, h in enumerate(table[0]):
         key, paper = parse_header(h)
+        if key == "":
+            continue
         if key is None:
             if h.strip():
                 out.problems.append(Problem(1, f"column {i + 1} {h!r} is not a property llmkg knows; ignored",
@@ -173,27 +182,40 @@ def build_records(table: list[list[str]], source_id: str, index: RecordIndex | N
         if not names:
             out.problems.append(Problem(line, "no model named (empty 'has model'); row skipped"))
             continue
+        if any(n.startswith("orkg:") for n in names):
+            out.problems.append(Problem(line, f"a model is given by its ORKG id ({', '.join(names)}), not by name; "
+                                        "row skipped"))
+            continue
         if len(names) > 1:
-            out.problems.append(Problem(line, f"several models named {names}; the first is used", "warning"))
-        name = names[0]
-        if name.startswith("orkg:"):
-            out.problems.append(Problem(line, f"the model is given by its ORKG id {name}, not by name; row skipped"))
-            continue
-        mid = index.model(name)
-        if mid is None:
-            mid = slugify(name)
-            if not mid:
-                out.problems.append(Problem(line, f"model name {name!r} gives an empty id; row skipped"))
+            # one contribution holding several models (how our export writes a paper's
+            # models): which statement is whose cannot be told, so only the models' names
+            # and their paper are taken
+            out.problems.append(Problem(line, f"the row names {len(names)} models ({', '.join(names)}): only their "
+                                        "names and paper are imported, not the statements they share", "warning"))
+            block = {}
+        for name in names:
+            mid = _model_id(name, line, index, out)
+            if mid is None:
                 continue
-            index.add_model(mid, name)
-        if mid in out.models:
-            out.problems.append(Problem(line, f"{name!r} is listed again (first at line {first_line[mid]}); "
-                                        "this row is skipped", "warning"))
-            continue
-        first_line[mid] = line
-        model_block = _model_block(name, paper, block, line, index, out)
-        out.models[mid] = {"id": mid, "name": name, "sources": {source_id: model_block}}
+            if mid in out.models:
+                out.problems.append(Problem(line, f"{name!r} is listed again (first at line {first_line[mid]}); "
+                                            "this row is skipped", "warning"))
+                continue
+            first_line[mid] = line
+            model_block = _model_block(name, paper, block, line, index, out)
+            out.models[mid] = {"id": mid, "name": name, "sources": {source_id: model_block}}
     return out
+
+
+def _model_id(name: str, line: int, index: RecordIndex, out: ImportRecords) -> str | None:
+    mid = index.model(name)
+    if mid is None:
+        mid = slugify(name)
+        if not mid:
+            out.problems.append(Problem(line, f"model name {name!r} gives an empty id; row skipped"))
+            return None
+        index.add_model(mid, name)
+    return mid
 
 
 def _model_block(name: str, paper: dict, block: dict, line: int, index: RecordIndex,

@@ -5,7 +5,6 @@ serializers where nothing needs Python.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
 import time
@@ -385,6 +384,8 @@ def run(store, query: CannedQuery, raw: Mapping[str, str] | None = None,
 def cache_key(version_id: str, sparql: str, substitutions: Mapping[Variable, Term] | None = None,
               **options) -> str:
     """A stable key for a result: store version, query text, bound terms and options."""
+    import hashlib
+
     parts = [version_id, sparql]
     if substitutions:
         parts += sorted(f"{k.value}={v}" for k, v in substitutions.items())

@@ -18,7 +18,7 @@ A vocabulary file is one SKOS-like concept scheme::
         definition: ...           # becomes skos:definition
         note: ...                 # curator's note (not part of the graph)
 
-Values are looked up case-insensitively on label and aliases, after Unicode (NFKC),
+Values are looked up case-insensitively on label, aliases and SPDX id, after Unicode (NFKC),
 quote (’ -> ') and whitespace normalization. A text that is an alias of several concepts
 (``dVAE + De``) maps to all of them -- only if it is listed under ``shared aliases``; any
 other label or alias that two concepts share is an error, as are duplicate ids, unknown
@@ -150,7 +150,8 @@ class Vocabularies:
         for name, scheme in self.by_name.items():
             index: dict[str, list[Concept]] = {}
             for c in scheme.concepts:
-                for text in (c.label, *c.aliases):
+                # a license's SPDX id names it too (what the orkg-csv export writes)
+                for text in (c.label, *c.aliases, *((c.spdx,) if c.spdx else ())):
                     bucket = index.setdefault(normalize(text), [])
                     if c not in bucket:
                         bucket.append(c)
