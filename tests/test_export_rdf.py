@@ -151,13 +151,43 @@ def test_quad_formats_parse_and_are_isomorphic(export_store_dir, tmp_path, fmt, 
     assert_same_graphs(got, store_graphs(export_store_dir, src.graph))
 
 
+@pytest.fixture
+def no_network(monkeypatch):
+    """Fail any attempt of rdflib's JSON-LD parser to fetch a context."""
+    import rdflib.plugins.shared.jsonld.context as ctxmod
+
+    def refuse(source, *args, **kwargs):
+        raise AssertionError(f"the JSON-LD parser tried to fetch {source}")
+
+    monkeypatch.setattr(ctxmod, "source_to_json", refuse)
+
+
 @pytest.mark.parametrize("graph", [None, "awesome-llms", "ontology"])
-def test_jsonld_is_isomorphic(export_store_dir, context_loader, graph):
+def test_jsonld_is_isomorphic_offline(export_store_dir, no_network, graph):
+    """The context is embedded: rdflib reads the document with no network."""
     src = open_source(export_store_dir, graph)
     data = export_bytes(src, "jsonld")
     doc = json.loads(data)
-    assert doc["@context"] == CONTEXT_IRI
+    assert doc["@context"] == json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
     assert_same_graphs(jsonld_graphs(data), store_graphs(export_store_dir, src.graph))
+
+
+def test_jsonld_may_reference_the_published_context(export_store_dir, context_loader):
+    src = open_source(export_store_dir, reference_context=True)
+    data = export_bytes(src, "jsonld")
+    assert json.loads(data)["@context"] == CONTEXT_IRI
+    assert_same_graphs(jsonld_graphs(data), store_graphs(export_store_dir, None))
+
+
+def test_jsonld_reads_offline_with_pyld(export_store_dir):
+    pyld = pytest.importorskip("pyld")
+    doc = json.loads(export_bytes(open_source(export_store_dir, "awesome-llms"), "jsonld"))
+
+    def refuse(url, options=None):
+        raise AssertionError(f"pyld tried to fetch {url}")
+
+    nquads = pyld.jsonld.to_rdf(doc, {"format": "application/n-quads", "documentLoader": refuse})
+    assert '<https://w3id.org/llmkg/resource/model/gpt-1> <https://w3id.org/llmkg/ontology#modelFamily> "GPT"' in nquads
 
 
 def test_jsonld_is_compact_against_the_published_context(export_store_dir):
@@ -183,9 +213,11 @@ def test_jsonld_with_another_base_overrides_res(tmp_path, context_loader):
     quads = [Quad(NamedNode(base + "model/x"), NamedNode("https://w3id.org/llmkg/ontology#modelFamily"),
                   Literal("X"), g)]
     write_version(tmp_path / "s", quads + [Quad(*quads[0].triple)], {"inputs_hash": "b", "base": base})
-    data = export_bytes(open_source(tmp_path / "s"), "jsonld")
+    data = export_bytes(open_source(tmp_path / "s", reference_context=True), "jsonld")
     doc = json.loads(data)
     assert doc["@context"] == [CONTEXT_IRI, {"res": base}]
+    embedded = json.loads(export_bytes(open_source(tmp_path / "s"), "jsonld"))["@context"]
+    assert embedded["res"] == base and embedded["modelFamily"] == "llmkg:modelFamily"
     got = jsonld_graphs(data)
     assert (rdflib.URIRef(base + "model/x"), None, None) in got[GRAPH + "awesome-llms"]
 

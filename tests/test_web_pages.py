@@ -128,6 +128,22 @@ def test_every_project_query_runs(tmp_path):
 
 # -- Linked Data ---------------------------------------------------------------------------------
 
+def test_the_jsonld_context_is_served_where_its_iri_points(server):
+    """https://w3id.org/llmkg/context.jsonld names /context.jsonld of the server."""
+    import json
+
+    from llmkg.export import CONTEXT_FILE, CONTEXT_IRI
+
+    assert CONTEXT_IRI.endswith("/context.jsonld")
+    st, h, body = get(server, "/context.jsonld")
+    assert st == 200
+    assert h["content-type"] == "application/ld+json"
+    assert h["access-control-allow-origin"] == "*"
+    assert json.loads(body) == json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))
+    st, _h, _b = get(server, "/context.jsonld", **{"If-None-Match": h["etag"]})
+    assert st == 304
+
+
 def test_entity_page_html(server):
     s, h, b = get(server, "/resource/model/gpt-3", "text/html,application/xhtml+xml")
     assert s == 200 and h["content-type"].startswith("text/html") and h["vary"] == "Accept"

@@ -313,12 +313,14 @@ def query_cmd(query, expression, params, fmt, store, queries_dir, endpoint, grap
                    "For the ORKG formats: whose contributions [default: awesome-llms].")
 @click.option("--include-existing", is_flag=True,
               help="ORKG formats: also the papers ORKG already has (by default only what is new to ORKG).")
+@click.option("--reference-context", is_flag=True,
+              help="jsonld: name the published context by its IRI instead of embedding it.")
 @store_option
-def export_cmd(fmt, output, graph, include_existing, store):
+def export_cmd(fmt, output, graph, include_existing, reference_context, store):
     """Write the built graph in FORMAT (deterministic: the same store gives the same bytes)."""
     from .export import export
 
-    src = export(_paths(store=store).store, fmt, output, graph, include_existing)
+    src = export(_paths(store=store).store, fmt, output, graph, include_existing, reference_context)
     for note in src.notes:
         click.echo(f"llmkg: {note}", err=True)
 

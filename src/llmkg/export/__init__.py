@@ -43,7 +43,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("nquads", "nquads", "application/n-quads", ".nq", description="N-Quads (the default graph and the named graphs)"),
     Format("trig", "trig", "application/trig", ".trig", description="TriG (the default graph and the named graphs)"),
     Format("jsonld", "jsonld", "application/ld+json", ".jsonld",
-           description="JSON-LD 1.1 with the published llmkg context (with the named graphs)"),
+           description="JSON-LD 1.1 with the llmkg context embedded (with the named graphs)"),
     Format("rdfxml", "rdfxml", "application/rdf+xml", ".rdf", description="RDF/XML (the default graph: the resolved merge)"),
     Format("orkg-csv", "orkg_csv", "text/csv", ".csv",
            description="ORKG's paper CSV import: one row per paper new to ORKG"),
@@ -79,6 +79,8 @@ class Source:
     graph: str | None = None       # full IRI of the named graph, or None for everything
     #: the ORKG exports: also the papers ORKG already has (else only what is new to ORKG)
     include_existing: bool = False
+    #: jsonld: name the published context by its IRI instead of embedding it
+    reference_context: bool = False
     #: what an export has to say about what it wrote (the CLI prints it on stderr)
     notes: list = field(default_factory=list)
 
@@ -108,11 +110,13 @@ def graph_iri(graph: str) -> str:
     return GRAPH + graph
 
 
-def open_source(store_dir: str | os.PathLike, graph: str | None = None, include_existing: bool = False) -> Source:
+def open_source(store_dir: str | os.PathLike, graph: str | None = None, include_existing: bool = False,
+                reference_context: bool = False) -> Source:
     from ..graph.store import open_read_only
 
     store, version = open_read_only(store_dir)
-    src = Source(store, dict(version.meta), graph_iri(graph) if graph else None, include_existing)
+    src = Source(store, dict(version.meta), graph_iri(graph) if graph else None, include_existing,
+                 reference_context)
     if src.graph is not None and src.graph not in src.graph_names():
         known = ", ".join(g[len(GRAPH):] if g.startswith(GRAPH) else g for g in src.graph_names())
         raise LlmkgError(f"no graph {graph!r} in the store; the graphs are: {known}")
@@ -168,10 +172,10 @@ def write(src: Source, fmt: str, output: str | os.PathLike | BinaryIO | None) ->
 
 
 def export(store_dir: str | os.PathLike, fmt: str, output=None, graph: str | None = None,
-           include_existing: bool = False) -> Source:
+           include_existing: bool = False, reference_context: bool = False) -> Source:
     """Open the store at ``store_dir`` and export it (see :func:`write`)."""
     get_format(fmt)
-    src = open_source(store_dir, graph, include_existing)
+    src = open_source(store_dir, graph, include_existing, reference_context)
     write(src, fmt, output)
     return src
 

@@ -1,8 +1,10 @@
-"""JSON-LD with the published llmkg context.
+"""JSON-LD with the llmkg context.
 
-The document refers to the context by its stable IRI (``https://w3id.org/llmkg/context.jsonld``;
-the file is ``llmkg/export/context.jsonld``, ``llmkg.export.CONTEXT_FILE``, for the web app to serve) and is written
-compact against it: properties by their term (``modelFamily``, ``label``...) or a compact
+The context is embedded in the document (``"@context": {...}``), so that a JSON-LD processor
+reads it offline; with ``reference_context`` the document names it by its stable IRI
+instead (``https://w3id.org/llmkg/context.jsonld``, served by ``llmkg serve`` at
+``/context.jsonld``; the file is ``llmkg/export/context.jsonld``,
+``llmkg.export.CONTEXT_FILE``). The document is written compact against it: properties by their term (``modelFamily``, ``label``...) or a compact
 IRI (``dcterms:license``), IRIs as compact IRIs (``res:model/gpt-3``), literals as plain
 strings where the term's type coercion gives back the same literal, as value objects
 otherwise. Every named graph is one ``{"@id": graph, "@graph": [...]}`` object; with
@@ -143,7 +145,10 @@ def document(src) -> dict:
     base = src.base
     override = None if ctx.get("res") == base else base
     c = Compactor(ctx, override)
-    context: Any = CONTEXT_IRI if override is None else [CONTEXT_IRI, {"res": base}]
+    if src.reference_context:
+        context: Any = CONTEXT_IRI if override is None else [CONTEXT_IRI, {"res": base}]
+    else:
+        context = dict(ctx) if override is None else {**ctx, "res": base}
     quads = select(src)
     by_graph: dict[str, list] = {}
     for q in quads:

@@ -391,6 +391,8 @@ class App(SparqlEndpoint, PageRoutes, Watchdog):
             return self.static(req, "favicon.svg")
         if path == "/health":
             return self.health(req)
+        if path == "/context.jsonld":
+            return self.jsonld_context(req)
         if path.startswith(("/queries/", "/resource/", "/graph/", "/ontology")) or \
                 any(path.startswith(m) for m, _ in self.mounts):
             v = self.current()

@@ -49,6 +49,19 @@ class PageRoutes:
         return Response(200, data, STATIC_TYPES.get(p.suffix, "application/octet-stream"),
                         [("ETag", etag), ("Cache-Control", cc)])
 
+    def jsonld_context(self, req: Request) -> Response:
+        """The JSON-LD context the jsonld export names (``https://w3id.org/llmkg/context.jsonld``
+        resolves to this path of a server that serves the graph)."""
+        from ..export import CONTEXT_FILE
+
+        data = CONTEXT_FILE.read_bytes()
+        etag = '"' + pages.hashlib.sha256(data).hexdigest()[:20] + '"'
+        if _etag_matches(req.headers.get("if-none-match"), etag):
+            return Response(304, b"", None, [("ETag", etag)])
+        # JSON-LD processors fetch contexts from other origins (JSON-LD 1.1 API, 9.4.1)
+        return Response(200, data, "application/ld+json", [("ETag", etag), ("Cache-Control", "public, max-age=3600"),
+                                                           ("Access-Control-Allow-Origin", "*")])
+
     def health(self, req: Request) -> Response:
         status = 200
         try:
