@@ -233,21 +233,31 @@ def _orkg_graph(store_dir, graph=None) -> rdflib.Graph:
     return g
 
 
-def test_orkg_turtle_uses_orkg_namespaces(export_store_dir):
+LLMKG = "https://w3id.org/llmkg/ontology#"
+RES = "https://w3id.org/llmkg/resource/"
+NEW = rdflib.URIRef(LLMKG + "NewToOrkg")
+
+
+def test_orkg_turtle_mints_nothing_in_orkgs_namespaces(export_store_dir):
     g = _orkg_graph(export_store_dir)
     for cls in ("Paper", "Contribution", "Problem"):
         members = set(g.subjects(RDF.type, rdflib.URIRef(ORKGC + cls)))
         assert members, cls
         for s in members:
-            assert str(s).startswith(ORKGR), s
             assert (s, RDF.type, rdflib.URIRef(ORKGC + "Resource")) in g
             (label,) = list(g.objects(s, RDFS.label))
             assert label.datatype in (None, XSD.string) and label.language is None
+    known = {"R370535", "R370538", "R370861", "R370862", "R133"}     # the ids the sources give
     for s, p, o in g:
-        assert str(p).startswith(ORKGP) or p in (RDF.type, RDFS.label), p
-        assert isinstance(s, rdflib.URIRef) and str(s).startswith((ORKGR, ORKGP, ORKGC)), s
-        if isinstance(o, rdflib.URIRef) and p != RDF.type:
-            assert str(o).startswith(ORKGR), (p, o)
+        for t in (s, p, o):
+            if isinstance(t, rdflib.URIRef) and str(t).startswith(ORKGR):
+                assert str(t)[len(ORKGR):] in known, t
+            if isinstance(t, rdflib.URIRef) and str(t).startswith(ORKGP):
+                assert str(t)[len(ORKGP):] in {"P26", "P27", "P28", "P29", "P30", "P31", "P32", "url",
+                                               "HAS_VENUE", "SAME_AS", "hasModel"}, t
+        # what is ours is marked new to ORKG
+        if isinstance(s, rdflib.URIRef) and str(s).startswith((RES, LLMKG)) and p == RDFS.label:
+            assert (s, RDF.type, NEW) in g, s
 
 
 def test_orkg_turtle_reuses_known_ids(export_store_dir):
@@ -256,18 +266,25 @@ def test_orkg_turtle_reuses_known_ids(export_store_dir):
     assert (paper, RDF.type, rdflib.URIRef(ORKGC + "Paper")) in g
     assert (paper, rdflib.URIRef(ORKGP + "P31"), contrib) in g
     assert (paper, rdflib.URIRef(ORKGP + "P30"), rdflib.URIRef(ORKGR + "R133")) in g
+    assert (paper, rdflib.URIRef(ORKGP + "SAME_AS"),
+            rdflib.Literal(RES + "paper/improving-language-understanding-by-generative-pre-training",
+                           datatype=XSD.anyURI)) in g
     problems = {str(g.value(o, RDFS.label)) for o in g.objects(contrib, rdflib.URIRef(ORKGP + "P32"))}
     assert problems == {"Large Language Models (LLMs)", "transformer model"}
-    assert (contrib, rdflib.URIRef(ORKGP + "LLMKG_model_family"), rdflib.Literal("GPT")) in g
-    assert (contrib, rdflib.URIRef(ORKGP + "LLMKG_date_created"),
-            rdflib.Literal("2018-06-01", datatype=XSD.date)) in g
+    # one predicate per property, llmkg's, declared with its ORKG label and marked new
+    family = rdflib.URIRef(LLMKG + "modelFamily")
+    assert (contrib, family, rdflib.Literal("GPT")) in g
+    assert (family, RDF.type, rdflib.URIRef(ORKGC + "Predicate")) in g and (family, RDF.type, NEW) in g
+    assert str(g.value(family, RDFS.label)) == "model family"
+    assert (contrib, rdflib.URIRef("http://purl.org/dc/terms/created"), rdflib.Literal("2018-06-01", datatype=XSD.date)) in g
     model = g.value(contrib, rdflib.URIRef(ORKGP + "hasModel"))
-    assert str(model) == ORKGR + "LLMKG_model_gpt-1"
-    # a paper without an ORKG id gets a minted id under ORKG's resource namespace
-    bert = ORKGR + "LLMKG_paper_bert-pre-training-of-deep-bidirectional-transformers-for"
-    assert (rdflib.URIRef(bert), RDF.type, rdflib.URIRef(ORKGC + "Paper")) in g
-    for pid in ("P31", "LLMKG_model_family", "hasModel"):
+    assert str(model) == RES + "model/gpt-1" and (model, RDF.type, NEW) in g
+    # a paper without an ORKG id keeps its llmkg IRI
+    bert = rdflib.URIRef(RES + "paper/bert-pre-training-of-deep-bidirectional-transformers-for")
+    assert (bert, RDF.type, rdflib.URIRef(ORKGC + "Paper")) in g and (bert, RDF.type, NEW) in g
+    for pid in ("P31", "hasModel"):
         assert (rdflib.URIRef(ORKGP + pid), RDF.type, rdflib.URIRef(ORKGC + "Predicate")) in g
+        assert (rdflib.URIRef(ORKGP + pid), RDF.type, NEW) not in g
 
 
 # --- orkg-json ------------------------------------------------------------------------------
@@ -279,8 +296,10 @@ REQUIRED = ["authors", "contents", "extraction_method", "identifiers", "observat
 
 
 def test_orkg_json_has_the_papers_add_v2_shape(export_store_dir):
-    payloads = json.loads(export_bytes(open_source(export_store_dir), "orkg-json"))
+    payloads = json.loads(export_bytes(open_source(export_store_dir, include_existing=True), "orkg-json"))
     assert len(payloads) == 3
+    new = json.loads(export_bytes(open_source(export_store_dir), "orkg-json"))
+    assert [p["title"] for p in new] == ["BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding"]
     for p in payloads:
         assert list(p) == ADD_V2_KEYS
         assert all(k in p for k in REQUIRED) and "paper" not in p   # -> add_v2, not the legacy add_v1
@@ -382,11 +401,14 @@ def test_real_orkg_turtle_and_json(real_store_dir):
     g = _orkg_graph(real_store_dir)
     paper = rdflib.URIRef(ORKGR + "R370535")
     assert (paper, rdflib.URIRef(ORKGP + "P31"), rdflib.URIRef(ORKGR + "R370538")) in g
+    text = export_bytes(open_source(real_store_dir), "orkg-turtle").decode()
+    assert "LLMKG_" not in text      # before #19: 188 resource and 19 predicate ids minted in ORKG's namespaces
     for cls in ("Paper", "Contribution", "Problem"):
         for s in g.subjects(RDF.type, rdflib.URIRef(ORKGC + cls)):
-            assert str(s).startswith(ORKGR)
-    payloads = json.loads(export_bytes(open_source(real_store_dir), "orkg-json"))
+            assert str(s).startswith(ORKGR) or (s, RDF.type, NEW) in g
+    payloads = json.loads(export_bytes(open_source(real_store_dir, include_existing=True), "orkg-json"))
     assert all(list(p) == ADD_V2_KEYS for p in payloads)
+    assert json.loads(export_bytes(open_source(real_store_dir), "orkg-json")) == []   # all 85 are in ORKG
     titles = [p["title"] for p in payloads]
     assert "Improving Language Understanding by Generative Pre-Training" in titles
 

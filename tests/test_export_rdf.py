@@ -222,7 +222,7 @@ def test_jsonld_with_another_base_overrides_res(tmp_path, context_loader):
     assert (rdflib.URIRef(base + "model/x"), None, None) in got[GRAPH + "awesome-llms"]
 
 
-@pytest.mark.parametrize("fmt", ["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml"])
+@pytest.mark.parametrize("fmt", ["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml", "fair4ml"])
 def test_exports_are_deterministic(export_store_dir, fmt):
     a = export_bytes(open_source(export_store_dir), fmt)
     b = export_bytes(open_source(export_store_dir), fmt)
@@ -303,3 +303,36 @@ def test_real_data_exports_parse_and_are_isomorphic(real_store_dir, tmp_path, fm
 def test_real_data_jsonld_is_isomorphic(real_store_dir, context_loader, graph):
     src = open_source(real_store_dir, graph)
     assert_same_graphs(jsonld_graphs(export_bytes(src, "jsonld")), store_graphs(real_store_dir, src.graph))
+
+
+# --- fair4ml -------------------------------------------------------------------------------
+
+RDF = rdflib.RDF
+
+def test_fair4ml_is_read_as_fair4ml_and_http_schema_org(export_store_dir, no_network):
+    data = export_bytes(open_source(export_store_dir), "fair4ml")
+    g = rdflib.Graph()
+    g.parse(data=data.decode(), format="json-ld")
+    S, F = "http://schema.org/", "https://w3id.org/fair4ml#"
+    gpt1 = rdflib.URIRef("https://w3id.org/llmkg/resource/model/gpt-1")
+    assert (gpt1, RDF.type, rdflib.URIRef(F + "MLModel")) in g
+    assert (gpt1, rdflib.URIRef(S + "name"), rdflib.Literal("GPT-1")) in g
+    assert (gpt1, rdflib.URIRef(S + "dateCreated"), rdflib.Literal("2018-06-01")) in g
+    org = g.value(gpt1, rdflib.URIRef(S + "author"))
+    assert str(org) == "https://w3id.org/llmkg/resource/organization/openai"
+    assert (org, rdflib.URIRef(S + "name"), rdflib.Literal("OpenAI")) in g
+    assert (gpt1, rdflib.URIRef(S + "conditionsOfAccess"), rdflib.Literal("closed")) in g
+    paper = g.value(gpt1, rdflib.URIRef("https://w3id.org/codemeta/referencePublication"))
+    assert (paper, RDF.type, rdflib.URIRef(S + "ScholarlyArticle")) in g
+    assert (paper, rdflib.URIRef(S + "name"),
+            rdflib.Literal("Improving Language Understanding by Generative Pre-Training")) in g
+    bert = rdflib.URIRef("https://w3id.org/llmkg/resource/model/bert")
+    assert (bert, rdflib.URIRef(S + "license"), rdflib.URIRef("http://spdx.org/licenses/Apache-2.0")) in g
+    tasks = {str(o) for o in g.objects(bert, rdflib.URIRef(F + "mlTask"))}
+    assert tasks == {"Masked Language Modeling", "Next Sentence Prediction"}
+    # nothing in https://schema.org/ (FAIR4ML's schema.org is http:)
+    assert not any(str(t).startswith("https://schema.org/") for tr in g for t in tr)
+    models = set(g.subjects(RDF.type, rdflib.URIRef(F + "MLModel")))
+    store_models = {sol["m"].value for sol in open_source(export_store_dir).store.query(
+        "SELECT ?m WHERE { ?m a <https://w3id.org/llmkg/ontology#Model> }")}
+    assert {str(m) for m in models} == store_models and len(models) == 7

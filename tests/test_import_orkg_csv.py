@@ -3,6 +3,8 @@ data/ -> orkg-csv -> import -> build -> the same ``orkg-comparison`` rows."""
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from pathlib import Path
 
@@ -214,3 +216,43 @@ def test_round_trip_gives_the_same_comparison(real_store_dir, tmp_path):
 
     first, second = by_title(csv_path.read_bytes()), by_title(again)
     assert len(first) == 83 and first == second
+
+
+def test_update_with_our_own_export_changes_nothing(real_store_dir, tmp_path):
+    """export orkg-csv -> import orkg-csv --update over the same data/: no file changes
+    (section:, note:, list order, the sources' license texts and the curated resolutions'
+    keys are kept; a paper gets no year, DOI or URL the export derived)."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    csv_path = tmp_path / "all.csv"
+    csv_path.write_bytes(export_bytes(open_source(real_store_dir, include_existing=True), "orkg-csv"))
+    report = import_orkg_csv(csv_path, data, update=True)
+    assert not report.errors, report.summary()
+    assert report.updated == [] and report.diffs == {}
+    assert len(report.unchanged) == 173
+    for f in sorted((ROOT / "data").rglob("*.yaml")):
+        assert (data / f.relative_to(ROOT / "data")).read_bytes() == f.read_bytes(), f
+
+
+def test_dry_run_shows_a_unified_diff(real_store_dir, tmp_path):
+    from click.testing import CliRunner
+
+    from llmkg.cli import main
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    rows = list(csv.reader(io.StringIO(export_bytes(open_source(real_store_dir, include_existing=True),
+                                                    "orkg-csv").decode())))
+    header = rows[0]
+    gpt1 = next(r for r in rows if r[header.index("resource:has model")] == "GPT-1")
+    gpt1[header.index("model family")] = "GPT (OpenAI)"
+    csv_path = tmp_path / "edited.csv"
+    with open(csv_path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    r = CliRunner().invoke(main, ["import", "orkg-csv", str(csv_path), "-o", str(data), "--update", "--dry-run"])
+    assert r.exit_code == 0, r.output
+    assert "0 created, 1 updated, 172 unchanged" in r.output
+    diff = r.output[r.output.index("--- a/models/gpt-1.yaml"):]
+    assert diff.splitlines()[:2] == ["--- a/models/gpt-1.yaml", "+++ b/models/gpt-1.yaml"]
+    assert "-    model family: GPT\n+    model family: GPT (OpenAI)\n" in diff
+    assert (data / "models" / "gpt-1.yaml").read_bytes() == (ROOT / "data" / "models" / "gpt-1.yaml").read_bytes()

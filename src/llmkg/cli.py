@@ -16,9 +16,9 @@ from .errors import LlmkgError
 # -- shared options -------------------------------------------------------------------------
 
 data_option = click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path),
-                           help="Directory of the YAML records [default: data/ of the project].")
+                           help="Folder of the YAML records [default: ./data, or the current folder if it is a data folder].")
 store_option = click.option("--store", "store", type=click.Path(file_okay=False, path_type=Path),
-                            help="Store directory [default: .llmkg/store of the project].")
+                            help="Store directory [default: ./.llmkg/store].")
 base_option = click.option("--base", "base", metavar="IRI",
                            help="Base IRI for minted resources [default: https://w3id.org/llmkg/resource/].")
 
@@ -303,9 +303,9 @@ def query_cmd(query, expression, params, fmt, store, queries_dir, endpoint, grap
 @main.command("export")
 @click.option("-f", "--format", "fmt", required=True, metavar="FORMAT",
               type=click.Choice(["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml", "orkg-csv",
-                                 "orkg-turtle", "orkg-json", "graphml", "neo4j", "csv"]),
+                                 "orkg-turtle", "orkg-json", "fair4ml", "graphml", "neo4j", "csv"]),
               help="turtle, ntriples, nquads, trig, jsonld, rdfxml; orkg-csv, orkg-turtle, orkg-json; "
-                   "graphml; neo4j, csv (these two write a directory).")
+                   "fair4ml; graphml; neo4j, csv (these two write a directory).")
 @click.option("-o", "--output", "output", metavar="FILE|DIR",
               help="Where to write [default: stdout; '-' is stdout]. A directory for neo4j and csv.")
 @click.option("--graph", "graph", metavar="SOURCE",
@@ -325,6 +325,37 @@ def export_cmd(fmt, output, graph, include_existing, reference_context, store):
         click.echo(f"llmkg: {note}", err=True)
 
 
+def _import_target(data, dry_run: bool) -> Path:
+    """The data folder an import writes to; a new one is made a data folder first."""
+    target = _paths(data).data
+    if not target.exists() and not dry_run:
+        from .init import init_data_dir
+
+        report = init_data_dir(target)
+        click.echo(f"llmkg: made a new data folder at {target} ({', '.join(report.created)})", err=True)
+    return target
+
+
+def _import_done(report, dry_run: bool) -> None:
+    """The summary of an import; with --dry-run, the unified diff of every update."""
+    click.echo(report.summary())
+    if dry_run:
+        for rel in sorted(report.diffs):
+            click.echo(report.diffs[rel], nl=False)
+    if report.errors:
+        sys.exit(1)
+
+
+@main.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init_cmd(directory):
+    """Make DIRECTORY a data folder: the vocabularies llmkg ships and a README (nothing is
+    overwritten). Then: llmkg import ... -o DIRECTORY; llmkg build --data DIRECTORY."""
+    from .init import init_data_dir
+
+    click.echo(init_data_dir(directory).summary())
+
+
 @main.group("import")
 def import_group():
     """Turn external documents into records in data/ (nothing is overwritten without --update)."""
@@ -333,38 +364,37 @@ def import_group():
 @import_group.command("awesome-md")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "data", type=click.Path(file_okay=False, path_type=Path),
-              help="Data directory to write the records to [default: data/ of the project].")
+              help="Data folder to write the records to (made with llmkg init if new) [default: ./data, "
+                   "or the current folder if it is a data folder].")
 @click.option("--source", "source_id", metavar="SOURCE",
               help="Source id of the statements blocks [default: detected from the list's title].")
 @click.option("--update", is_flag=True, help="Replace a record's block for this source when it differs.")
-@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--dry-run", is_flag=True, help="Report what would change, with a unified diff per file; write nothing.")
 def import_awesome_md_cmd(file, data, source_id, update, dry_run):
     """Import an awesome-list README (ORKG-style YAML blocks or Field/Params blocks) into records."""
     from .importers.awesome_md import import_awesome_md
 
-    report = import_awesome_md(file, _paths(data).data, source_id=source_id, update=update,
+    report = import_awesome_md(file, _import_target(data, dry_run), source_id=source_id, update=update,
                                dry_run=dry_run)
-    click.echo(report.summary())
-    if report.errors:
-        sys.exit(1)
+    _import_done(report, dry_run)
 
 
 @import_group.command("orkg-csv")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "data", type=click.Path(file_okay=False, path_type=Path),
-              help="Data directory to write the records to [default: data/ of the project].")
+              help="Data folder to write the records to (made with llmkg init if new) [default: ./data, "
+                   "or the current folder if it is a data folder].")
 @click.option("--source", "source_id", default="awesome-llms", show_default=True, metavar="SOURCE",
               help="Source id of the statements blocks to write.")
 @click.option("--update", is_flag=True, help="Replace a record's block for this source when it differs.")
-@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--dry-run", is_flag=True, help="Report what would change, with a unified diff per file; write nothing.")
 def import_orkg_csv_cmd(file, data, source_id, update, dry_run):
     """Import an ORKG CSV (our orkg-csv export, an ORKG comparison as CSV) into records."""
     from .importers.orkg_csv import import_orkg_csv
 
-    report = import_orkg_csv(file, _paths(data).data, source_id=source_id, update=update, dry_run=dry_run)
-    click.echo(report.summary())
-    if report.errors:
-        sys.exit(1)
+    report = import_orkg_csv(file, _import_target(data, dry_run), source_id=source_id, update=update,
+                             dry_run=dry_run)
+    _import_done(report, dry_run)
 
 
 # -- serve (the SPARQL endpoint, Linked Data and the web page; see docs/architecture-web.md) --

@@ -51,6 +51,8 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
            description="Turtle in ORKG's dump vocabulary (orkgr:/orkgp:/orkgc:)"),
     Format("orkg-json", "orkg_json", "application/vnd.orkg.paper.v2+json", ".json",
            description="ORKG REST paper payloads (papers v2), a JSON array"),
+    Format("fair4ml", "fair4ml", "application/ld+json", ".jsonld",
+           description="the models as FAIR4ML MLModel descriptions (JSON-LD, schema.org)"),
     Format("graphml", "graphml", "application/graphml+xml", ".graphml",
            description="GraphML for networkx, Gephi, Cytoscape, yEd"),
     Format("neo4j", "neo4j", "text/csv", "", directory=True,

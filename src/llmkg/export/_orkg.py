@@ -27,7 +27,6 @@ from pyoxigraph import BlankNode, Literal, NamedNode
 
 from ..records import schema
 from ..errors import LlmkgError
-from ..records.values import slugify
 from ..vocab import CURATED_GRAPH, GRAPH, ONTOLOGY_GRAPH, PREFIXES, RESOLUTIONS_GRAPH, expand
 
 XSD = PREFIXES["xsd"]
@@ -44,8 +43,8 @@ RESEARCH_FIELD_ID = "R133"
 RESEARCH_FIELD_LABEL = "Artificial Intelligence/Robotics"
 
 #: ORKG predicate ids we know for the labels we export (from ORKG's own constants:
-#: orkg-frontend src/constants/graphSettings.ts); every other comparison property gets a
-#: minted id, see :func:`predicate_id`.
+#: orkg-frontend src/constants/graphSettings.ts, orkg-backend graph/domain/Constants.kt);
+#: no other id is minted: see the orkg-* modules for what each does instead.
 KNOWN_PREDICATES = {
     "has model": "hasModel",
     "research problem": "P32",
@@ -66,7 +65,6 @@ ORKG_PREDICATE_LABELS = {
     "P29": "has publication year", "P30": "has research field", "url": "url",
     "HAS_VENUE": "has venue", "SAME_AS": "same as",
 }
-MINTED_PREFIX = "LLMKG_"
 
 #: the comparison columns after the paper title, in ORKG's order
 COLUMNS = [c for c in schema.ORKG_COMPARISON_COLUMNS if c != "Title"]
@@ -136,26 +134,6 @@ class OrkgView:
 
     def contributions(self) -> list[tuple[Paper, Contribution]]:
         return [(p, c) for p in self.papers for c in p.contributions]
-
-
-def predicate_id(label: str) -> str:
-    """ORKG's id for a predicate label where we know it, else a minted, stable one:
-    ``LLMKG_`` + the label's slug with underscores (``LLMKG_model_family``)."""
-    if label in KNOWN_PREDICATES:
-        return KNOWN_PREDICATES[label]
-    return MINTED_PREFIX + slugify(label).replace("-", "_")
-
-
-def mint_resource_id(iri: str, base: str) -> str:
-    """A stable ORKG-style resource id for one of our IRIs: ``LLMKG_`` + the path under
-    the base with ``/`` as ``_`` (``LLMKG_model_gpt-3``,
-    ``LLMKG_contribution_awesome-llms_gpt-3``); ids are slugs, so this is one-to-one.
-    IRIs outside the base get ``LLMKG_ext_`` + the IRI's slug."""
-    if iri.startswith(base):
-        local = iri[len(base):]
-    else:
-        local = "ext/" + slugify(iri)
-    return MINTED_PREFIX + re.sub(r"[^A-Za-z0-9-]+", "_", local).strip("_")
 
 
 class _Graphs:

@@ -14,7 +14,8 @@ predicates under temporary ids (``#temp1``...), and ``contributions`` with their
 ``statements`` (predicate id -> objects ``{"id": ...}``). ORKG's own ids are used where
 known (``P32`` research problem, ``hasModel``, ``SAME_AS``; an existing ORKG contribution
 named by the source is linked with ``SAME_AS``); the other comparison properties are
-declared as new predicates labelled with their ORKG label (see docs/exports.md).
+declared as new predicates labelled with their ORKG label (see docs/exports.md). Only
+papers ORKG does not have, unless ``include_existing``.
 """
 
 from __future__ import annotations
@@ -113,7 +114,14 @@ def payload(p: Paper) -> dict:
 
 
 def payloads(src) -> list[dict]:
-    return [payload(p) for p in view(src).papers]
+    """One payload per paper ORKG does not have (``POST /api/papers`` refuses a paper whose
+    title exists: HTTP 400), or per paper with ``include_existing``."""
+    v = view(src)
+    papers = v.papers if src.include_existing else [p for p in v.papers if not p.in_orkg]
+    if len(papers) < len(v.papers):
+        src.notes.append(f"{len(v.papers) - len(papers)} of the {len(v.papers)} papers of {v.source} are in "
+                         f"ORKG already and were left out (--include-existing writes them too)")
+    return [payload(p) for p in papers]
 
 
 def write(src, out) -> None:

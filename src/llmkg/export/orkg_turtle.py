@@ -10,27 +10,32 @@ contributions of one source graph (``awesome-llms`` by default):
   venue ``HAS_VENUE``;
 * contributions ``a orkgc:Contribution``, with ``orkgp:P32`` to their research problems
   (``a orkgc:Problem``), ``hasModel`` to the model and one statement per value of each
-  comparison property (predicate ids: ORKG's where known, else minted ``LLMKG_<label>``);
-* the ORKG ids the sources give (``R370535``...) are reused; every other resource gets a
-  stable id of ours under ORKG's resource namespace, ``LLMKG_<kind>_<id>``
-  (``orkgr:LLMKG_paper_attention-is-all-you-need``), so papers, contributions and problems
-  are all in ORKG's namespaces; ``orkgp:SAME_AS`` gives each resource's llmkg IRI.
+  comparison property;
+* **no id is minted in ORKG's namespaces**, which only ORKG assigns: the ORKG ids the
+  sources give (``R370535``...) are reused, with ``orkgp:SAME_AS`` to the llmkg IRI; every
+  other resource keeps its llmkg IRI (``res:paper/attention-is-all-you-need``; venues get
+  ``res:venue/<slug>``) and is marked ``a llmkg:NewToOrkg``;
+* predicates: ORKG's ids where ORKG has the predicate (``P26``-``P32``, ``url``,
+  ``HAS_VENUE``, ``SAME_AS``, ``hasModel``); each other comparison property is llmkg's
+  property (``llmkg:modelFamily``: one predicate per property), declared
+  ``a orkgc:Predicate, llmkg:NewToOrkg`` with its ORKG label.
 """
 
 from __future__ import annotations
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 
-from ..vocab import PREFIXES
-from ._orkg import (COLUMNS, ORKG_PREDICATE_LABELS, ORKGC, ORKGP, ORKGR, RESEARCH_FIELD_ID, RESEARCH_FIELD_LABEL,
-                    XSD, XSD_ANYURI, XSD_STRING, Value, mint_resource_id, predicate_id, view)
+from ..vocab import PREFIXES, expand
+from ._orkg import (COLUMNS, FIELD_OF_LABEL, KNOWN_PREDICATES, ORKG_PREDICATE_LABELS, ORKGC, ORKGP, ORKGR,
+                    RESEARCH_FIELD_ID, RESEARCH_FIELD_LABEL, XSD, XSD_ANYURI, XSD_STRING, Value, view)
 from ._rdf import triple_key
 
 RDF_TYPE = NamedNode(PREFIXES["rdf"] + "type")
 RDFS_LABEL = NamedNode(PREFIXES["rdfs"] + "label")
 OWL_CLASS = NamedNode(PREFIXES["owl"] + "Class")
+NEW = NamedNode(PREFIXES["llmkg"] + "NewToOrkg")
 PREFIX_DECL = {"orkgr": ORKGR, "orkgp": ORKGP, "orkgc": ORKGC, "rdf": PREFIXES["rdf"],
-               "rdfs": PREFIXES["rdfs"], "xsd": XSD, "owl": PREFIXES["owl"]}
+               "rdfs": PREFIXES["rdfs"], "xsd": XSD, "owl": PREFIXES["owl"], "llmkg": PREFIXES["llmkg"]}
 
 
 def _s(text: str) -> Literal:
@@ -42,34 +47,40 @@ class _Builder:
         self.base = base
         self.triples: set[Triple] = set()
         self.classes: set[str] = set()
-        self.predicates: dict[str, str] = {}      # id -> label
+        self.predicates: dict[str, tuple[str, bool]] = {}   # IRI -> (label, new to ORKG)
         self.done: set[str] = set()
 
     def add(self, s, p, o) -> None:
         self.triples.add(Triple(s, p, o))
 
     def pred(self, label: str) -> NamedNode:
-        pid = predicate_id(label)
-        self.predicates.setdefault(pid, ORKG_PREDICATE_LABELS.get(pid, label))
-        return NamedNode(ORKGP + pid)
+        """ORKG's predicate where ORKG has one, else llmkg's property for the label."""
+        if label in KNOWN_PREDICATES:
+            pid = KNOWN_PREDICATES[label]
+            iri, new = ORKGP + pid, False
+            label = ORKG_PREDICATE_LABELS.get(pid, label)
+        else:
+            iri, new = expand(FIELD_OF_LABEL[label].prop), True
+        self.predicates.setdefault(iri, (label, new))
+        return NamedNode(iri)
 
     def resource(self, orkg_id: str | None, iri: str | None, label: str, classes=(),
                  local: str | None = None) -> NamedNode:
-        """An ORKG resource: ``orkg_id`` where ORKG has one, else minted from our ``iri``
-        (or from ``local``, a path like ``venue/naacl-hlt`` for what has no IRI of ours)."""
+        """ORKG's resource ``orkg_id`` where ORKG has one; else ours, by our ``iri`` (or
+        ``local``, a path like ``venue/naacl-hlt`` under the base), marked new to ORKG."""
         if orkg_id:
-            rid = orkg_id
-        elif iri:
-            rid = mint_resource_id(iri, self.base)
+            node = NamedNode(ORKGR + orkg_id)
         else:
-            rid = mint_resource_id(self.base + (local or "label/" + _slug(label)), self.base)
-        node = NamedNode(ORKGR + rid)
-        if rid not in self.done:
-            self.done.add(rid)
+            node = NamedNode(iri or self.base + (local or "label/" + _slug(label)))
+        key = node.value
+        if key not in self.done:
+            self.done.add(key)
             self.add(node, RDF_TYPE, NamedNode(ORKGC + "Resource"))
             self.add(node, RDFS_LABEL, _s(label))
-            if iri:
+            if orkg_id and iri:
                 self.add(node, self.pred("same as"), Literal(iri, datatype=NamedNode(XSD_ANYURI)))
+            elif not orkg_id:
+                self.add(node, RDF_TYPE, NEW)
         for cls in classes:
             self.classes.add(cls)
             self.add(node, RDF_TYPE, NamedNode(ORKGC + cls))
@@ -84,9 +95,11 @@ class _Builder:
         for cls in sorted(self.classes):
             self.add(NamedNode(ORKGC + cls), RDF_TYPE, OWL_CLASS)
             self.add(NamedNode(ORKGC + cls), RDFS_LABEL, _s(cls))
-        for pid, label in sorted(self.predicates.items()):
-            self.add(NamedNode(ORKGP + pid), RDF_TYPE, NamedNode(ORKGC + "Predicate"))
-            self.add(NamedNode(ORKGP + pid), RDFS_LABEL, _s(label))
+        for iri, (label, new) in sorted(self.predicates.items()):
+            self.add(NamedNode(iri), RDF_TYPE, NamedNode(ORKGC + "Predicate"))
+            self.add(NamedNode(iri), RDFS_LABEL, _s(label))
+            if new:
+                self.add(NamedNode(iri), RDF_TYPE, NEW)
 
 
 def triples(src) -> list[Triple]:

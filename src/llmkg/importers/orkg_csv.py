@@ -27,6 +27,7 @@ file gets its block for this source added, or replaced with ``update=True``.
 
 from __future__ import annotations
 
+import copy
 import csv
 import os
 import re
@@ -243,6 +244,10 @@ def _model_block(name: str, paper: dict, block: dict, line: int, index: RecordIn
             kept.append(v)
         if not kept:
             continue
+        if _KIND.get(key) == "urls":
+            # an ORKG comparison exported as CSV joins a cell's values with ", " (a URL
+            # holds no ", ": splitting there is safe)
+            kept = list(dict.fromkeys(u.strip() for v in kept for u in v.split(", ") if u.strip()))
         if key == "organization":
             ids = _org_ids(kept, index, out)
             if ids:
@@ -284,6 +289,139 @@ def _paper(paper: dict, line: int, index: RecordIndex, out: ImportRecords) -> st
     return pid
 
 
+class LosslessMerge:
+    """How ``--update`` writes a source's block from an ORKG CSV: it changes only what the
+    file states *differently*, so that importing our own export changes nothing.
+
+    * the block on disk is kept, with its order, comments and every key the file does not
+      carry (``section``, ``note``...): nothing is removed;
+    * a value that means the same is kept as written: lists compared as sets, texts by
+      their lookup key, vocabulary values by the concepts they name (the export writes
+      ``Apache-2.0`` for "Open, Apache 2.0"), organizations by id;
+    * a key a curated resolution settles keeps the source's value (the export carries the
+      resolution's: writing it back would make it the source's word);
+    * a paper's year, month, URL, venue, DOI or authors are added only where the record
+      does not state them already (in another block, or as its arXiv id: the export derives
+      a DOI, URL, year and month from it; or as the date its models were created, from
+      which the export dates a paper no source dates).
+    """
+
+    def __init__(self, data_dir: Path, records: ImportRecords | None = None):
+        from ..records.vocabularies import load_vocabularies
+
+        try:
+            self.vocab = load_vocabularies(data_dir)
+        except LlmkgError:
+            self.vocab = None
+        self.data_dir = data_dir
+        # paper id -> the (year, month) its models were created (in the file, and on disk
+        # when a paper needs them: read once)
+        self.model_dates: dict[str, set] = {}
+        self._disk_read = False
+        for m in (records.models.values() if records is not None else ()):
+            self._add_model_dates(m)
+
+    def _add_model_dates(self, model: Any) -> None:
+        if not isinstance(model, dict):
+            return
+        blocks = [b for b in (model.get("sources") or {}).values() if isinstance(b, dict)]
+        dates = [str(b.get("date created") or "") for b in blocks]
+        resolved = (model.get("curated") or {}).get("date created") if isinstance(model.get("curated"), dict) else None
+        if isinstance(resolved, dict):   # a curated resolution's value (what the export writes)
+            dates.append(str(resolved.get("value") or ""))
+        for paper in {str(b["paper"]) for b in blocks if b.get("paper")}:
+            for date in dates:
+                hit = re.match(r"^(\d{4})(?:-(\d{2}))?", date)
+                if hit:
+                    self.model_dates.setdefault(paper, set()).add(
+                        (hit.group(1), str(int(hit.group(2))) if hit.group(2) else None))
+
+    def _dates_of(self, paper: str) -> set:
+        if paper not in self.model_dates and not self._disk_read:
+            import yaml
+
+            self._disk_read = True
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            for f in sorted((self.data_dir / "models").glob("*.yaml")):
+                try:
+                    self._add_model_dates(yaml.load(f.read_text(encoding="utf-8"), Loader=loader))
+                except (OSError, yaml.YAMLError):
+                    continue
+        return self.model_dates.get(paper, set())
+
+    def _key(self, key: str, value: Any) -> frozenset:
+        from ..records.vocabularies import normalize
+
+        items = value if isinstance(value, list) else [value]
+        kind = _KIND.get(key, "")
+        out = set()
+        for v in items:
+            text = str(v)
+            if kind.startswith("concept") and self.vocab is not None:
+                concepts = self.vocab.lookup(kind.split(":", 1)[1], text)
+                if concepts:
+                    out.update(("concept", c.id) for c in concepts)
+                    continue
+            out.add(normalize(text))
+        return frozenset(out)
+
+    def __call__(self, kind: str, data: Any, old: Any, new: dict) -> Any:
+        from .writing import _to_yaml
+
+        merged = copy.deepcopy(old)
+        settled = set((data.get("curated") or {}).keys()) if isinstance(data.get("curated"), dict) else set()
+        known = self._paper_facts(data) if kind == "paper" else {}
+        order = [f.key for f in (MODEL_FIELDS if kind == "model" else [])]
+        for key, value in new.items():
+            if key in settled and key in merged:
+                continue
+            if key in merged and self._key(key, merged[key]) == self._key(key, value):
+                continue
+            if kind == "paper" and key in known and self._key(key, value) <= known[key]:
+                continue
+            if key in merged:
+                merged[key] = _to_yaml(value)
+            else:
+                _insert_after(merged, key, _to_yaml(value), order)
+        return merged
+
+    def _paper_facts(self, data: Any) -> dict[str, frozenset]:
+        from ..export._orkg import ARXIV_DOI_PREFIX, arxiv_year_month
+
+        facts: dict[str, set] = {}
+        for block in (data.get("sources") or {}).values():
+            if isinstance(block, dict):
+                for k, v in block.items():
+                    facts.setdefault(k, set()).update(self._key(k, v))
+        arxiv = data.get("arxiv")
+        if arxiv:
+            arxiv = str(arxiv)
+            facts.setdefault("url", set()).update(self._key("url", f"https://arxiv.org/abs/{arxiv}"))
+            ym = arxiv_year_month(arxiv)
+            if ym:
+                facts.setdefault("year", set()).update(self._key("year", str(ym[0])))
+                facts.setdefault("month", set()).update(self._key("month", str(ym[1])))
+            facts.setdefault("doi", set()).update(self._key("doi", ARXIV_DOI_PREFIX + arxiv))
+        if data.get("doi"):
+            facts.setdefault("doi", set()).update(self._key("doi", data["doi"]))
+        for year, month in self._dates_of(str(data.get("id"))):
+            facts.setdefault("year", set()).update(self._key("year", year))
+            if month:
+                facts.setdefault("month", set()).update(self._key("month", month))
+        return {k: frozenset(v) for k, v in facts.items()}
+
+
+def _insert_after(block: Any, key: str, value: Any, order: list[str]) -> None:
+    """Put ``key`` where the schema orders it among the block's keys (at the end when the
+    schema does not know it)."""
+    if key in order and hasattr(block, "insert"):
+        rank = order.index(key)
+        pos = sum(1 for k in block if k in order and order.index(k) < rank)
+        block.insert(pos, key, value)
+    else:
+        block[key] = value
+
+
 def import_orkg_csv(path: str | os.PathLike, data_dir: str | os.PathLike, source_id: str = DEFAULT_SOURCE,
                     update: bool = False, dry_run: bool = False) -> ImportReport:
     """Import one ORKG CSV file into ``data_dir``; returns what was created / updated."""
@@ -298,7 +436,7 @@ def import_orkg_csv(path: str | os.PathLike, data_dir: str | os.PathLike, source
     report.problems.extend(Problem(0, msg, "warning") for msg in index.problems)
     if report.errors and not records.models:
         return report
-    write_records(records, data_dir, update=update, dry_run=dry_run, report=report)
+    write_records(records, data_dir, update=update, dry_run=dry_run, report=report, merge=LosslessMerge(data_dir, records))
     rel = f"sources/{source_id}.yaml"
     spath = data_dir / rel
     if spath.exists():

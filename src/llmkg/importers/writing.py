@@ -6,13 +6,14 @@ report of what changed.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import io
 import os
 import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -116,6 +117,7 @@ class ImportReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)   # (file, reason)
     problems: list[Problem] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)           # records built per kind
+    diffs: dict[str, str] = field(default_factory=dict)            # file -> unified diff of an update
 
     @property
     def changed(self) -> bool:
@@ -188,8 +190,17 @@ _FILL_KEYS = {"model": ["name"], "paper": ["title", "arxiv", "orkg paper"],
               "organization": ["name"], "source": []}
 
 
+#: ``merge(kind, record on disk, old block, new block) -> block``: what an update writes in
+#: place of a source's block (the default replaces it)
+BlockMerge = Callable[[str, Any, Any, dict], Any]
+
+
+def _replace(kind: str, data: Any, old: Any, new: dict) -> Any:
+    return _to_yaml(new)
+
+
 def _merge_file(path: Path, kind: str, record: dict, source_id: str, update: bool,
-                report: ImportReport, rel: str, dry_run: bool) -> None:
+                report: ImportReport, rel: str, dry_run: bool, merge: BlockMerge = _replace) -> None:
     text = path.read_text(encoding="utf-8")
     y = _yaml(*_guess_indent(text))
     try:
@@ -230,8 +241,10 @@ def _merge_file(path: Path, kind: str, record: dict, source_id: str, update: boo
             changed = True
         elif _plain(old) != _plain(new_block):
             if update:
-                sources[source_id] = _to_yaml(new_block)
-                changed = True
+                merged = merge(kind, data, old, new_block)
+                if _plain(merged) != _plain(old):
+                    sources[source_id] = merged
+                    changed = True
             else:
                 report.skipped.append((rel, f"its {source_id} block differs from the list; "
                                             "not replaced without update"))
@@ -242,17 +255,22 @@ def _merge_file(path: Path, kind: str, record: dict, source_id: str, update: boo
             if not dry_run:
                 _write_atomic(path, buf.getvalue())
             report.updated.append(rel)
+            report.diffs[rel] = "".join(difflib.unified_diff(
+                text.splitlines(keepends=True), buf.getvalue().splitlines(keepends=True),
+                fromfile=f"a/{rel}", tofile=f"b/{rel}"))
             return
     report.unchanged.append(rel)
 
 
 def write_records(records: ImportRecords, data_dir: str | os.PathLike, *, update: bool = False,
-                  dry_run: bool = False, report: ImportReport | None = None) -> ImportReport:
+                  dry_run: bool = False, report: ImportReport | None = None,
+                  merge: BlockMerge = _replace) -> ImportReport:
     """Write records under ``data_dir``, merging into existing files.
 
     A new record is written as a new file. An existing file keeps all it has (comments,
     top-level keys, other sources' blocks); its ``sources.<source id>`` block is added if
-    missing, and replaced only with ``update=True`` when it differs. Missing identity keys
+    missing, and only with ``update=True`` when it differs, by ``merge`` (default: the new
+    block replaces the old; each update's unified diff is in ``report.diffs``). Missing identity keys
     (a paper's ``orkg paper`` / ``arxiv``, a model's ``name``) are added, never changed.
     Files whose content would not change are not written.
     """
@@ -269,7 +287,7 @@ def write_records(records: ImportRecords, data_dir: str | os.PathLike, *, update
             rel = f"{folder}/{rid}.yaml"
             path = data_dir / folder / f"{rid}.yaml"
             if path.exists():
-                _merge_file(path, kind, record, sid, update, report, rel, dry_run)
+                _merge_file(path, kind, record, sid, update, report, rel, dry_run, merge)
             else:
                 if not dry_run:
                     _write_atomic(path, dump_record(record))
