@@ -457,3 +457,28 @@ def test_the_export_refuses_to_write_what_orkg_rejects(export_store_dir, monkeyp
     with pytest.raises(LlmkgError, match=r"breaks ORKG's import rules: row 1, column 9 \('contribution:problem'\): "
                                          r"contribution:problem is not one of ORKG's contribution columns"):
         export_bytes(open_source(export_store_dir, include_existing=True), "orkg-csv")
+
+
+def test_orkg_json_uses_the_predicate_ids_it_is_given(export_store_dir, tmp_path):
+    from llmkg.export import read_predicate_ids
+
+    src = open_source(export_store_dir, include_existing=True)
+    before = json.loads(export_bytes(src, "orkg-json"))
+    declared = {d["label"] for p in before for d in p["contents"]["predicates"].values()}
+    assert {"model family", "date created"} <= declared
+    assert src.notes[-1].startswith("3 payloads each declare ")
+    f = tmp_path / "ids.json"
+    f.write_text(json.dumps({label: f"P9{i:04d}" for i, label in enumerate(sorted(declared))}))
+    src = open_source(export_store_dir, include_existing=True)
+    src.orkg_predicates = read_predicate_ids(f)
+    after = json.loads(export_bytes(src, "orkg-json"))
+    assert all(p["contents"]["predicates"] == {} for p in after)      # nothing to create
+    gpt1 = next(p for p in after if p["title"].startswith("Improving Language Understanding"))
+    (contrib,) = gpt1["contents"]["contributions"]
+    family = contrib["statements"][f"P9{sorted(declared).index('model family'):04d}"]
+    assert [gpt1["contents"]["literals"][o["id"]]["label"] for o in family] == ["GPT"]
+    assert not [n for n in src.notes if "declare" in n]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"model family": "not an id"}')
+    with pytest.raises(LlmkgError, match=r"bad.json: not ORKG predicate ids: not an id$"):
+        read_predicate_ids(bad)

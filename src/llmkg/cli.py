@@ -315,12 +315,16 @@ def query_cmd(query, expression, params, fmt, store, queries_dir, endpoint, grap
               help="ORKG formats: also the papers ORKG already has (by default only what is new to ORKG).")
 @click.option("--reference-context", is_flag=True,
               help="jsonld: name the published context by its IRI instead of embedding it.")
+@click.option("--orkg-predicates", "orkg_predicates", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              metavar="FILE", help="orkg-json: a JSON object of ORKG predicate ids by ORKG label "
+                                   "({\"model family\": \"P…\"}), used instead of declaring new predicates.")
 @store_option
-def export_cmd(fmt, output, graph, include_existing, reference_context, store):
+def export_cmd(fmt, output, graph, include_existing, reference_context, orkg_predicates, store):
     """Write the built graph in FORMAT (deterministic: the same store gives the same bytes)."""
-    from .export import export
+    from .export import export, read_predicate_ids
 
-    src = export(_paths(store=store).store, fmt, output, graph, include_existing, reference_context)
+    ids = read_predicate_ids(orkg_predicates) if orkg_predicates else None
+    src = export(_paths(store=store).store, fmt, output, graph, include_existing, reference_context, ids)
     for note in src.notes:
         click.echo(f"llmkg: {note}", err=True)
 

@@ -83,6 +83,8 @@ class Source:
     include_existing: bool = False
     #: jsonld: name the published context by its IRI instead of embedding it
     reference_context: bool = False
+    #: orkg-json: ORKG's predicate ids by ORKG label, used instead of declaring new predicates
+    orkg_predicates: dict = field(default_factory=dict)
     #: what an export has to say about what it wrote (the CLI prints it on stderr)
     notes: list = field(default_factory=list)
 
@@ -174,12 +176,32 @@ def write(src: Source, fmt: str, output: str | os.PathLike | BinaryIO | None) ->
 
 
 def export(store_dir: str | os.PathLike, fmt: str, output=None, graph: str | None = None,
-           include_existing: bool = False, reference_context: bool = False) -> Source:
+           include_existing: bool = False, reference_context: bool = False,
+           orkg_predicates: dict | None = None) -> Source:
     """Open the store at ``store_dir`` and export it (see :func:`write`)."""
     get_format(fmt)
     src = open_source(store_dir, graph, include_existing, reference_context)
+    src.orkg_predicates = dict(orkg_predicates or {})
     write(src, fmt, output)
     return src
+
+
+def read_predicate_ids(path: str | os.PathLike) -> dict[str, str]:
+    """``{"model family": "P12345", ...}`` from a JSON file: ORKG's predicate ids by label."""
+    import json
+    import re
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise LlmkgError(f"{path}: not a readable JSON file ({exc})") from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise LlmkgError(f"{path}: give a JSON object of ORKG predicate ids by label, "
+                         '{"model family": "P12345"}')
+    bad = sorted(v for v in data.values() if not re.fullmatch(r"[A-Za-z0-9:_-]+", v))
+    if bad:
+        raise LlmkgError(f"{path}: not ORKG predicate ids: {', '.join(bad)}")
+    return data
 
 
 def export_bytes(src: Source, fmt: str) -> bytes:

@@ -32,9 +32,12 @@ def _xsd(datatype: str) -> str:
 
 
 class _Contents:
-    """The ``contents`` of one payload, with temporary ids numbered in order of use."""
+    """The ``contents`` of one payload, with temporary ids numbered in order of use;
+    ``predicates`` maps ORKG labels to ORKG's predicate ids (the user's, see
+    ``--orkg-predicates``), which are used instead of declaring a new predicate."""
 
-    def __init__(self):
+    def __init__(self, predicates: dict[str, str] | None = None):
+        self.known = {**(predicates or {}), **KNOWN_PREDICATES}
         self.resources: dict[str, dict] = {}
         self.literals: dict[str, dict] = {}
         self.predicates: dict[str, dict] = {}
@@ -50,8 +53,8 @@ class _Contents:
         return tid, True
 
     def predicate(self, label: str) -> str:
-        if label in KNOWN_PREDICATES:
-            return KNOWN_PREDICATES[label]
+        if label in self.known:
+            return self.known[label]
         tid, new = self._temp(("predicate", label))
         if new:
             self.predicates[tid] = {"label": label,
@@ -85,8 +88,8 @@ class _Contents:
         return {"label": c.label, "classes": [], "statements": statements}
 
 
-def payload(p: Paper) -> dict:
-    contents = _Contents()
+def payload(p: Paper, predicates: dict[str, str] | None = None) -> dict:
+    contents = _Contents(predicates)
     contributions = [contents.contribution(c) for c in p.contributions]
     return {
         "title": p.title,
@@ -121,7 +124,13 @@ def payloads(src) -> list[dict]:
     if len(papers) < len(v.papers):
         src.notes.append(f"{len(v.papers) - len(papers)} of the {len(v.papers)} papers of {v.source} are in "
                          f"ORKG already and were left out (--include-existing writes them too)")
-    return [payload(p) for p in papers]
+    out = [payload(p, src.orkg_predicates) for p in papers]
+    declared = sorted({d["label"] for o in out for d in o["contents"]["predicates"].values()})
+    if len(out) > 1 and declared:
+        src.notes.append(f"{len(out)} payloads each declare {len(declared)} predicates ORKG would create anew "
+                         f"for every paper ({', '.join(declared[:3])}...): give their ORKG ids with "
+                         f"--orkg-predicates FILE, or use orkg-csv, whose importer finds predicates by label")
+    return out
 
 
 def write(src, out) -> None:
