@@ -157,3 +157,74 @@ def test_canned_page_draws_its_chart(page, server):
     page.goto(server.url + "/queries/bigger-than?n=60B")
     assert page.locator("table.results tbody tr").count() == 5
     assert page.errors == []
+
+
+def _shot(page, tmp_path, name):
+    page.screenshot(path=str(tmp_path / name), full_page=True)
+    if os.environ.get("LLMKG_SCREENSHOTS"):
+        shutil.copy(tmp_path / name, Path(os.environ["LLMKG_SCREENSHOTS"]) / name)
+
+
+def test_entity_search_as_you_type(page, server, tmp_path):
+    page.goto(server.url + "/")
+    page.fill("#search", "gpt 3")
+    page.wait_for_selector("#search-hits li[role=option]")
+    first = page.locator("#search-hits li[role=option] a").first
+    assert first.get_attribute("href") == "/resource/model/gpt-3"
+    assert "GPT-3" in first.inner_text() and "model" in first.inner_text()
+    _shot(page, tmp_path, "search.png")
+    page.press("#search", "Enter")
+    page.wait_for_selector("article.entity h1")
+    assert page.locator("article.entity h1").inner_text() == "GPT-3"
+    assert page.errors == []
+
+
+BIG = ("SELECT ?a ?b ?n WHERE { VALUES ?a { " + " ".join(str(i) for i in range(100)) + " } "
+       "VALUES ?b { " + " ".join(str(i) for i in range(100)) + " } BIND(?a * 100 + ?b AS ?i) "
+       "BIND((?i + 100) * 1750000000 AS ?n) }")
+
+
+def test_big_results_page_sort_and_filter(page, server, tmp_path):
+    page.goto(server.url + "/?" + urlencode({"query": BIG}))
+    page.wait_for_selector("#results table.results tbody tr")
+    status = page.locator("#status").inner_text()
+    assert status.startswith("10000 rows · ") and status.endswith(" ms, table included")
+    assert int(status.split(" · ")[1].split(" ")[0]) < 1000        # 10,000 rows in well under a second
+    rows = page.locator("#results table.results tbody tr")
+    assert rows.count() == 100                                       # a page of 100
+    assert page.locator(".grid-where").inner_text() == "1–100 of 10000"
+    page.click(".grid-next")
+    assert page.locator(".grid-where").inner_text() == "101–200 of 10000"
+    # sort by a column (numerically): numbers people read, the exact value on hover
+    page.click("#results thead th[data-var='n']")
+    assert page.locator(".grid-where").inner_text() == "1–100 of 10000"
+    cell = page.locator("#results tbody tr:first-child td:nth-child(3)")
+    assert cell.inner_text() == "175B" and cell.get_attribute("title") == "175000000000"
+    assert page.locator("#results tbody tr:nth-child(2) td:nth-child(3)").inner_text() == "177B"
+    page.click("#results thead th[data-var='n']")      # and the other way
+    assert page.locator("#results tbody tr:first-child td:nth-child(3)").get_attribute("title") == "17673250000000"
+    assert page.locator("#results thead th[data-var='n']").get_attribute("class") == "sorted desc"
+    # filter
+    page.fill(".grid-filter", "9999")
+    page.wait_for_function("document.querySelector('.grid-where').textContent.indexOf('of 10000)') > 0")
+    assert page.locator("#results tbody tr").count() == 1
+    page.fill(".grid-filter", "")
+    page.wait_for_function("document.querySelector('.grid-where').textContent === '1–100 of 10000'")
+    _shot(page, tmp_path, "big-results.png")
+    page.select_option(".grid-size", "0")
+    assert page.locator("#results tbody tr").count() == 10000
+    assert page.errors == []
+
+
+def test_narrow_window_has_no_sideways_scroll(browser, server, tmp_path):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    pg = ctx.new_page()
+    try:
+        pg.goto(server.url + "/")
+        pg.wait_for_selector("#search")
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 390
+        box = pg.locator("#search").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        _shot(pg, tmp_path, "narrow-390.png")
+    finally:
+        ctx.close()

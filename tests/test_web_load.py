@@ -3,6 +3,13 @@ data, mixing canned queries, entity pages, ad hoc SPARQL and a few runaway queri
 must time out. No request fails but the intended timeouts; p50/p99 and the workers'
 memory are reported (LLMKG_LOAD_REPORT names a JSON file for them); memory stays flat.
 
+The clients behave as HTTP clients do: a 503 with Retry-After (every worker busy: on a
+loaded 2-core machine a runaway and a few slow queries at once can do it) is sent again
+after the time it names, and a GET whose kept-alive connection is reset before any answer
+(a worker stopped for a runaway query while the request was on its way) is sent once more
+on a new connection. Those second tries are counted, and must stay rare (under 1 % of the
+requests); a request that fails after them fails the test.
+
 LLMKG_LOAD_SECONDS sets the duration (60 by default)."""
 
 from __future__ import annotations
@@ -13,7 +20,8 @@ import random
 import statistics
 import threading
 import time
-from http.client import HTTPConnection
+
+from http.client import HTTPConnection, RemoteDisconnected
 from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
@@ -68,6 +76,7 @@ def test_eight_clients_for_a_minute(real_store_dir):
             return "sparql", "/sparql?query=" + quote(q), {"Accept": "application/sparql-results+json"}
 
         records: list[tuple[str, object, float]] = []
+        retried: list[tuple[str, object]] = []
         lock = threading.Lock()
         stop_at = time.monotonic() + SECONDS
         memory_start: dict = {}
@@ -83,16 +92,31 @@ def test_eight_clients_for_a_minute(real_store_dir):
                 else:
                     kind, path, headers = plan(rng, i)
                 t0 = time.monotonic()
-                try:
-                    conn.request("GET", path, headers=headers)
-                    resp = conn.getresponse()
-                    body = resp.read()
-                    status: object = resp.status
-                    if resp.getheader("Connection", "").lower() == "close":
+                tries = 0
+                while True:
+                    tries += 1
+                    retry_after = None
+                    try:
+                        conn.request("GET", path, headers=headers)
+                        resp = conn.getresponse()
+                        body = resp.read()
+                        status: object = resp.status
+                        if resp.getheader("Connection", "").lower() == "close":
+                            conn.close()
+                        if status == 503 and kind != "runaway" and resp.getheader("Retry-After"):
+                            retry_after = float(resp.getheader("Retry-After"))
+                    except (ConnectionResetError, BrokenPipeError, RemoteDisconnected) as exc:
+                        status, body = f"{type(exc).__name__}: {exc}", b""
                         conn.close()
-                except OSError as exc:
-                    status, body = f"{type(exc).__name__}: {exc}", b""
-                    conn.close()
+                        retry_after = 0.0
+                    except OSError as exc:
+                        status, body = f"{type(exc).__name__}: {exc}", b""
+                        conn.close()
+                    if retry_after is None or tries >= 3:
+                        break
+                    with lock:
+                        retried.append((kind, status))
+                    time.sleep(retry_after)
                 took = time.monotonic() - t0
                 if kind == "runaway":
                     ok = status == 503 and TIMEOUT_TEXT in body
@@ -118,7 +142,7 @@ def test_eight_clients_for_a_minute(real_store_dir):
     report = {
         "seconds": SECONDS, "clients": CLIENTS, "requests": len(records),
         "by_kind": {k: sum(1 for r in records if r[0] == k) for k in ("canned", "entity", "sparql", "runaway")},
-        "failed": len(failures),
+        "failed": len(failures), "sent_again": len(retried),
         "p50_ms": round(statistics.median(lat) * 1000, 2),
         "p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 2),
         "max_ms": round(lat[-1] * 1000, 1),
@@ -131,6 +155,7 @@ def test_eight_clients_for_a_minute(real_store_dir):
         with open(os.environ["LLMKG_LOAD_REPORT"], "w") as f:
             json.dump(report, f, indent=1)
     assert not failures, failures[:5]
+    assert len(retried) < 0.01 * len(records), retried[:10]
     assert report["by_kind"]["runaway"] >= 2 and health["crashed"] == 0
     assert report["killed_on_timeout"] == report["by_kind"]["runaway"]
     # memory flat: no worker grows past where the busiest one was after the warm-up, plus

@@ -128,6 +128,38 @@ def test_every_project_query_runs(tmp_path):
 
 # -- Linked Data ---------------------------------------------------------------------------------
 
+def test_search_finds_entities_by_label_or_alias(server):
+    import json
+    from urllib.parse import quote
+
+    st, h, body = get(server, "/search?q=" + quote("gpt 3"))
+    assert st == 200 and h["content-type"] == "application/json"
+    doc = json.loads(body)
+    assert doc["q"] == "gpt 3"
+    assert doc["hits"][0] == {"iri": "https://w3id.org/llmkg/resource/model/gpt-3", "label": "GPT-3",
+                              "kind": "model", "matched": "GPT-3", "match": "exact",
+                              "href": "/resource/model/gpt-3"}
+    # ranked: exact label, then prefix, then word match
+    doc = json.loads(get(server, "/search?q=llama")[2])
+    assert [(x["label"], x["match"]) for x in doc["hits"]] == [
+        ("LLaMA", "exact"), ("Llama 2", "prefix"),
+        ("LLaMA: Open and Efficient Foundation Language Models", "prefix")]
+    doc = json.loads(get(server, "/search?q=" + quote("few shot"))[2])
+    assert [(x["label"], x["kind"], x["match"]) for x in doc["hits"]] == [
+        ("Language Models are Few-Shot Learners", "paper", "words")]
+    doc = json.loads(get(server, "/search?q=" + quote("open ai"))[2])   # an alias
+    assert [(x["label"], x["matched"]) for x in doc["hits"]] == [("OpenAI", "OpenAI")]
+    assert json.loads(get(server, "/search?q=zzzz")[2])["hits"] == []
+    assert json.loads(get(server, "/search?q=gpt&limit=2")[2])["hits"][1]["label"] == "GPT-3"
+    st, _h, body = get(server, "/search?q=gpt&limit=0")
+    assert st == 400 and b"limit must be between 1 and 50" in body
+    # a browser (the search box without script) gets a page of links
+    st, h, body = get(server, "/search?q=" + quote("gpt 3"), accept="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert st == 200 and h["content-type"] == "text/html; charset=utf-8"
+    assert '<li><a href="/resource/model/gpt-3">GPT-3</a> <span class="muted">model</span></li>' in body.decode()
+    assert 'found for “&lt;b&gt;”' in get(server, "/search?q=%3Cb%3E", accept="text/html")[2].decode()
+
+
 def test_the_jsonld_context_is_served_where_its_iri_points(server):
     """https://w3id.org/llmkg/context.jsonld names /context.jsonld of the server."""
     import json

@@ -58,6 +58,7 @@ class App(SparqlEndpoint, PageRoutes, Watchdog):
         self._link_path = str(cfg.store / "current")
         self._generation = open_generation(cfg.store)    # see current()
         self._gen_seen: bytes | None = None
+        self._search_index = None                        # (store version id, query.search.SearchIndex)
         self._relink_at = 0.0
         self._version_error: str | None = None
         self.swaps = 0
@@ -393,6 +394,8 @@ class App(SparqlEndpoint, PageRoutes, Watchdog):
             return self.health(req)
         if path == "/context.jsonld":
             return self.jsonld_context(req)
+        if path == "/search":
+            return self.search(req)
         if path.startswith(("/queries/", "/resource/", "/graph/", "/ontology")) or \
                 any(path.startswith(m) for m, _ in self.mounts):
             v = self.current()

@@ -9,7 +9,7 @@ import contextvars
 import logging
 import re
 from collections import OrderedDict
-from urllib.parse import parse_qsl, unquote, unquote_plus
+from urllib.parse import parse_qsl, unquote
 
 
 log = logging.getLogger("llmkg.web")
@@ -133,16 +133,19 @@ class Request:
 
 
 def parse_params(raw: bytes | str) -> list[tuple[str, str]]:
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("ascii")
-        except UnicodeDecodeError:
-            raise HTTPError(400, "the query string is not URL-encoded ASCII") from None
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8")
+    if not raw.isascii():
+        raise HTTPError(400, "the query string is not URL-encoded ASCII")
+    if b"&" not in raw and b";" not in raw and b"=" in raw:
+        # one parameter, most requests (?query=...): decoded by unquote_query, in C
+        k, _, v = raw.partition(b"=")
+        key, value = unquote_query(k), unquote_query(v)
+        if key is None or value is None:
+            raise HTTPError(400, "the parameters are not valid UTF-8 once URL-decoded")
+        return [(key, value)]
     try:
-        if "&" not in raw and ";" not in raw and "=" in raw:   # one parameter: most requests
-            k, _, v = raw.partition("=")
-            return [(unquote_plus(k, errors="strict"), unquote_plus(v, errors="strict"))]
-        return parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="strict")
+        return parse_qsl(raw.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError):
         raise HTTPError(400, "the parameters are not valid UTF-8 once URL-decoded") from None
 

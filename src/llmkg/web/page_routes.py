@@ -49,6 +49,45 @@ class PageRoutes:
         return Response(200, data, STATIC_TYPES.get(p.suffix, "application/octet-stream"),
                         [("ETag", etag), ("Cache-Control", cc)])
 
+    def search(self, req: Request) -> Response:
+        """``GET /search?q=gpt 3[&limit=20]``: models, papers, organizations, reading lists
+        and concepts by label or alias, ranked (exact, prefix, words; query.search), as
+        JSON, each hit with the path of its page."""
+        from ..query.search import MAX_HITS, SearchIndex
+
+        q = (req.param("q") or "").strip()
+        try:
+            limit = int(req.param("limit") or 20)
+        except ValueError:
+            raise HTTPError(400, "limit must be a whole number") from None
+        if not 1 <= limit <= MAX_HITS:
+            raise HTTPError(400, f"limit must be between 1 and {MAX_HITS}")
+        if len(q) > 200:
+            raise HTTPError(400, "the search text is longer than 200 characters")
+        fmt = req.param("format") or N.choose(req.headers.get("accept"), [("application/json", "json"),
+                                                                          ("text/html", "html")])
+        if fmt not in ("json", "html"):
+            raise HTTPError(406, "/search answers application/json or text/html")
+        v = self.current()
+        key = Q.cache_key(v.id, "search", None, q=q, limit=limit, fmt=fmt)
+        etag, known = self._known_answer(req, key, v)
+        if known is not None:
+            return known
+        index = self._search_index
+        if index is None or index[0] != v.id:
+            from .jobs import open_db
+
+            index = self._search_index = (v.id, SearchIndex.from_store(open_db(str(v.db))))
+        hits = [dict(h.as_json(), href=pages.local_href(h.iri, self.cfg.base)) for h in index[1].search(q, limit)]
+        if fmt == "html":
+            resp = Response(200, pages.search_page(q, hits, v.id).encode("utf-8"), "text/html; charset=utf-8",
+                            self._common_headers(v, etag) + [("Vary", "Accept")])
+        else:
+            body = json.dumps({"q": q, "hits": hits}, ensure_ascii=False, indent=1).encode("utf-8")
+            resp = Response(200, body, "application/json", self._common_headers(v, etag) + [("Vary", "Accept")])
+        self.cache.put(key, resp)
+        return resp
+
     def jsonld_context(self, req: Request) -> Response:
         """The JSON-LD context the jsonld export names (``https://w3id.org/llmkg/context.jsonld``
         resolves to this path of a server that serves the graph)."""

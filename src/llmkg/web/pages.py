@@ -159,7 +159,12 @@ def layout(title: str, body: str, *, active: str = "", version: str | None = Non
         f'<link rel="stylesheet" href="/static/app.css?v={ASSET_VERSION}">'
         f'<link rel="icon" href="/static/favicon.svg?v={ASSET_VERSION}" type="image/svg+xml">'
         f"{head_extra}</head><body>"
-        f'<header class="top"><a class="brand" href="/">llmkg</a><nav>{nav}</nav>{ver}</header>'
+        f'<header class="top"><a class="brand" href="/">llmkg</a><nav>{nav}</nav>'
+        '<form class="search" role="search" action="/search" method="get">'
+        '<input id="search" name="q" type="search" placeholder="Search models, papers, organizations…" '
+        'autocomplete="off" aria-label="Search the graph" aria-controls="search-hits" spellcheck="false">'
+        '<ul id="search-hits" role="listbox" hidden></ul></form>'
+        f'{ver}</header>'
         f'<main>{body}</main>'
         '<footer>llmkg · a knowledge graph of large language models, aligned with the ORKG · '
         '<a href="/sparql">SPARQL endpoint</a> · <a href="/queries.json">queries.json</a> · '
@@ -167,6 +172,18 @@ def layout(title: str, body: str, *, active: str = "", version: str | None = Non
         f"{cfg}"
         f'<script src="/static/app.js?v={ASSET_VERSION}" defer></script>'
         "</body></html>\n")
+
+
+def search_page(q: str, hits: list[dict], version: str | None) -> str:
+    """The answer of ``/search`` for a browser (without script, the search box submits here)."""
+    items = "".join(
+        f'<li><a href="{esc(h["href"] or h["iri"])}">{esc(h["label"])}</a> <span class="muted">{esc(h["kind"])}'
+        + (f' · also “{esc(h["matched"])}”' if h["matched"] != h["label"] else "") + "</span></li>"
+        for h in hits)
+    body = (f'<h1>Search</h1><p>{len(hits)} found for “{esc(q)}” '
+            f'(<a href="/search?q={quote(q)}&amp;format=json">JSON</a>)</p>'
+            + (f'<ol class="hits">{items}</ol>' if hits else "<p>Nothing has that name or alias.</p>"))
+    return layout(f"Search: {q}", body, version=version)
 
 
 def json_script(obj) -> str:

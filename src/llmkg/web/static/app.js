@@ -83,11 +83,16 @@
     } else if (t.type === "triple") {
       td.textContent = "<< " + [t.value.subject, t.value.predicate, t.value.object].map(function (x) { return x.value; }).join(" ") + " >>";
     } else {
-      td.appendChild(document.createTextNode(t.value));
+      var n = isNumericTerm(t) ? Number(t.value) : NaN;
+      if (isFinite(n) && Math.abs(n) >= 1e4) {
+        // 175000000000 reads as 175B; the exact value on hover (and in every download)
+        td.appendChild(document.createTextNode(humanNumber(n)));
+        td.title = t.value;
+      } else {
+        td.appendChild(document.createTextNode(t.value));
+      }
       if (isNumericTerm(t)) {
         td.className = "num";
-        var n = Number(t.value);
-        if (isFinite(n) && Math.abs(n) >= 1e4) td.title = humanNumber(n);
       } else if (t["xml:lang"]) {
         td.appendChild(el("span", { "class": "muted" }, " @" + t["xml:lang"]));
       } else if (t.datatype && QUIET.indexOf(t.datatype.slice(XSD.length)) >= 0 && t.datatype.indexOf(XSD) === 0) {
@@ -101,6 +106,24 @@
 
   /* ---- result tables --------------------------------------------------------------- */
 
+  var PAGE_SIZES = [10, 50, 100, 500, 1000, 0];   // 0: all
+
+  function sortKey(t) {
+    if (!t) return [2, ""];
+    if (isNumericTerm(t)) { var n = Number(t.value); if (isFinite(n)) return [0, n]; }
+    var d = t.datatype && t.datatype.indexOf(XSD) === 0 ? t.datatype.slice(XSD.length) : "";
+    if (d === "date" || d === "dateTime" || d === "gYear" || d === "gYearMonth") return [0, timeValue(t)];
+    return [1, (t.type === "uri" ? shortIri(t.value) : t.value).toLowerCase()];
+  }
+
+  function cmp(a, b) {
+    if (a[0] !== b[0]) return a[0] - b[0];
+    return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+  }
+
+  /* A result table: the rows of the current page only (10,000 rows stay quick), a filter
+     box (every cell's text), a page size (10 ... 1000, all), columns sorted by a click on
+     their header (numbers and dates by value; a second click reverses). */
   function renderResults(target, data, titles) {
     target.innerHTML = "";
     if (data.boolean !== undefined) {
@@ -108,28 +131,98 @@
       return 1;
     }
     var vars = (data.head && data.head.vars) || [];
-    var rows = (data.results && data.results.bindings) || [];
+    var all = (data.results && data.results.bindings) || [];
+    var state = { filter: "", size: all.length > 100 ? 100 : 0, page: 0, sortBy: null, desc: false };
+    var rows = all;
+    var text = null;   // the text of each row, for the filter (made on first use)
+
+    var bar = el("div", { "class": "grid-bar" });
+    var filter = el("input", { type: "search", "class": "grid-filter", placeholder: "Filter rows…", "aria-label": "Filter rows" });
+    var size = el("select", { "class": "grid-size", "aria-label": "Rows per page" });
+    PAGE_SIZES.forEach(function (n) {
+      var o = el("option", { value: String(n) }, n ? n + " rows" : "all rows");
+      if (n === state.size) o.selected = true;
+      size.appendChild(o);
+    });
+    var prev = el("button", { type: "button", "class": "grid-prev" }, "‹");
+    var next = el("button", { type: "button", "class": "grid-next" }, "›");
+    var where = el("span", { "class": "grid-where" });
+    [filter, size, prev, where, next].forEach(function (x) { bar.appendChild(x); });
+    if (all.length > 10) target.appendChild(bar);
+
+    var wrap = el("div", { "class": "results-wrap" });
     var table = el("table", { "class": "results" });
-    var thead = el("thead"), tr = el("tr");
-    vars.forEach(function (v) { tr.appendChild(el("th", { title: "?" + v }, (titles && titles[v]) || v)); });
-    thead.appendChild(tr);
+    var thead = el("thead"), htr = el("tr");
+    vars.forEach(function (v) {
+      var th = el("th", { title: "?" + v + " (click to sort)", "data-var": v }, (titles && titles[v]) || v);
+      th.addEventListener("click", function () {
+        if (state.sortBy === v) state.desc = !state.desc; else { state.sortBy = v; state.desc = false; }
+        state.page = 0;
+        apply();
+      });
+      htr.appendChild(th);
+    });
+    thead.appendChild(htr);
     table.appendChild(thead);
     var tbody = el("tbody");
-    var frag = document.createDocumentFragment();
-    rows.forEach(function (b) {
-      var r = el("tr");
-      vars.forEach(function (v) { r.appendChild(cellFor(b[v])); });
-      frag.appendChild(r);
-    });
-    tbody.appendChild(frag);
     table.appendChild(tbody);
-    target.appendChild(table);
-    return rows.length;
+    wrap.appendChild(table);
+    target.appendChild(wrap);
+
+    function apply() {
+      var f = state.filter.toLowerCase();
+      rows = all;
+      if (f) {
+        if (!text) text = all.map(function (b) {
+          return vars.map(function (v) { var t = b[v]; return t ? (t.type === "uri" ? t.value + " " + shortIri(t.value) : t.value) : ""; }).join("\t").toLowerCase();
+        });
+        rows = all.filter(function (_b, i) { return text[i].indexOf(f) >= 0; });
+      }
+      if (state.sortBy) {
+        var v = state.sortBy, sign = state.desc ? -1 : 1;
+        rows = rows.map(function (b, i) { return [sortKey(b[v]), i, b]; })
+          .sort(function (a, b) { return sign * cmp(a[0], b[0]) || a[1] - b[1]; })
+          .map(function (x) { return x[2]; });
+      }
+      Array.prototype.forEach.call(htr.children, function (th) {
+        th.className = th.getAttribute("data-var") === state.sortBy ? (state.desc ? "sorted desc" : "sorted asc") : "";
+      });
+      draw();
+    }
+
+    function draw() {
+      var n = rows.length, per = state.size || n || 1;
+      var pages = Math.max(1, Math.ceil(n / per));
+      if (state.page >= pages) state.page = pages - 1;
+      var from = state.page * per, to = Math.min(n, from + per);
+      tbody.textContent = "";
+      var frag = document.createDocumentFragment();
+      for (var i = from; i < to; i++) {
+        var b = rows[i], r = el("tr");
+        for (var j = 0; j < vars.length; j++) r.appendChild(cellFor(b[vars[j]]));
+        frag.appendChild(r);
+      }
+      tbody.appendChild(frag);
+      where.textContent = n ? (from + 1) + "–" + to + " of " + n + (n < all.length ? " (of " + all.length + ")" : "") : "no rows match";
+      prev.disabled = state.page === 0;
+      next.disabled = state.page >= pages - 1;
+    }
+
+    var timer = null;
+    filter.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { state.filter = filter.value.trim(); state.page = 0; apply(); }, 80);
+    });
+    size.addEventListener("change", function () { state.size = Number(size.value); state.page = 0; draw(); });
+    prev.addEventListener("click", function () { state.page--; draw(); });
+    next.addEventListener("click", function () { state.page++; draw(); });
+    draw();
+    return all.length;
   }
 
   function statusLine(target, n, ms, truncated, maxRows, extra) {
     target.innerHTML = "";
-    target.appendChild(document.createTextNode(n + (n === 1 ? " row" : " rows") + (ms !== null ? " · " + ms + " ms" : "") + (extra || "")));
+    target.appendChild(document.createTextNode(n + (n === 1 ? " row" : " rows") + (ms !== null ? " · " + ms + " ms, table included" : "") + (extra || "")));
     if (truncated) {
       var note = el("p", { "class": "note trunc" }, "Only the first " + n + " rows are shown: this server returns at most " +
         maxRows + " rows per query. Add a LIMIT/OFFSET, or run the query locally with 'llmkg query'.");
@@ -389,7 +482,7 @@
     return fetch(url, opts).then(function (r) {
       var ms = Math.round(performance.now() - t0);
       var ctype = r.headers.get("Content-Type") || "";
-      var info = { ms: ms, truncated: r.headers.get("X-LLMKG-Truncated") === "true", status: r.status, ctype: ctype };
+      var info = { ms: ms, t0: t0, truncated: r.headers.get("X-LLMKG-Truncated") === "true", status: r.status, ctype: ctype };
       if (!r.ok) return r.text().then(function (t) { var e = new Error(t || (r.status + " " + r.statusText)); e.info = info; throw e; });
       if (ctype.indexOf("json") >= 0 && ctype.indexOf("ld+json") < 0) return r.json().then(function (d) { info.data = d; return info; });
       return r.text().then(function (t) { info.text = t; return info; });
@@ -499,7 +592,7 @@
         results.removeAttribute("aria-busy");
         if (info.data) {
           var n = renderResults(results, info.data, null);
-          statusLine(status, n, info.ms, info.truncated, CFG.maxRows);
+          statusLine(status, n, Math.round(performance.now() - info.t0), info.truncated, CFG.maxRows);
         } else {
           results.innerHTML = "";
           results.appendChild(el("pre", { "class": "graph" }, info.text));
@@ -579,7 +672,7 @@
       fetchJson("/queries/" + name + ".json" + qs, { headers: { "Accept": "application/sparql-results+json" } })
         .then(function (info) {
           var n = renderResults(results, info.data, q.columns);
-          statusLine(status, n, info.ms, info.truncated, CFG.maxRows);
+          statusLine(status, n, Math.round(performance.now() - info.t0), info.truncated, CFG.maxRows);
           drawChart(chartBox, q, info.data, q.columns);
         })
         .catch(function (e) { status.textContent = ""; chartBox.innerHTML = ""; showError(results, e.message); });
@@ -602,6 +695,58 @@
     });
   }
 
+  /* ---- entity search, as you type (GET /search) --------------------------------------------- */
+
+  function initSearch() {
+    var input = $("search"), list = $("search-hits");
+    if (!input || !list) return;
+    var timer = null, seq = 0, active = -1;
+    function close() { list.hidden = true; list.textContent = ""; active = -1; }
+    function show(hits) {
+      list.textContent = "";
+      active = -1;
+      hits.forEach(function (h) {
+        var a = el("a", { href: h.href || h.iri });
+        a.appendChild(el("span", { "class": "kind" }, h.kind));
+        a.appendChild(document.createTextNode(h.label));
+        if (h.matched !== h.label) a.appendChild(el("span", { "class": "alias" }, "also: " + h.matched));
+        var li = el("li", { role: "option" });
+        li.appendChild(a);
+        list.appendChild(li);
+      });
+      if (!hits.length) list.appendChild(el("li", { "class": "none" }, "nothing found"));
+      list.hidden = false;
+    }
+    function move(d) {
+      var items = list.querySelectorAll("li[role=option]");
+      if (!items.length) return;
+      if (active >= 0) items[active].classList.remove("on");
+      active = (active + d + items.length) % items.length;
+      items[active].classList.add("on");
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var q = input.value.trim();
+      if (!q) { close(); return; }
+      timer = setTimeout(function () {
+        var mine = ++seq;
+        fetchJson("/search?limit=10&q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } })
+          .then(function (info) { if (mine === seq) show(info.data.hits); }).catch(close);
+      }, 120);
+    });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown") { move(1); e.preventDefault(); }
+      else if (e.key === "ArrowUp") { move(-1); e.preventDefault(); }
+      else if (e.key === "Escape") { close(); }
+      else if (e.key === "Enter") {
+        var items = list.querySelectorAll("li[role=option] a");
+        var pick = items[active >= 0 ? active : 0];
+        if (pick) { window.location.href = pick.getAttribute("href"); e.preventDefault(); }
+      }
+    });
+    document.addEventListener("click", function (e) { if (!list.contains(e.target) && e.target !== input) close(); });
+  }
+
   /* ---- a canned query's own page ---------------------------------------------------------- */
 
   function initCannedPage() {
@@ -614,6 +759,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     if (document.getElementById("sparql-form") && document.getElementById("canned-panel")) initIndex();
     initCannedPage();
+    initSearch();
   });
 
   window.llmkg = { drawChart: drawChart, renderResults: renderResults, shortIri: shortIri };
