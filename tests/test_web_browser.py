@@ -82,7 +82,11 @@ def page(browser, server):
 
 def test_canned_query_rows_chart_csv_and_entity(page, server, tmp_path):
     page.goto(server.url + "/")
-    assert page.locator("#sparql").input_value().startswith("PREFIX llmkg: <https://w3id.org/llmkg/ontology#>")
+    # the editor shows the query, not the predeclared PREFIX lines
+    assert page.locator("#sparql").input_value().startswith("SELECT ?model ?name ?created ?parameters WHERE {")
+    # what the graph holds, and where to start
+    assert page.locator("section.holdings").inner_text().startswith("The graph holds ")
+    assert page.locator("section.holdings ul.starts li").count() >= 1
     # search the canned queries
     page.fill("#q-filter", "organization")
     assert page.locator("#canned-list li:visible").count() == 1
@@ -114,6 +118,28 @@ def test_canned_query_rows_chart_csv_and_entity(page, server, tmp_path):
     page.screenshot(path=str(tmp_path / "entity.png"), full_page=True)
     if os.environ.get("LLMKG_SCREENSHOTS"):
         shutil.copy(tmp_path / "entity.png", Path(os.environ["LLMKG_SCREENSHOTS"]) / "entity.png")
+    assert page.errors == []
+
+
+def test_back_button_and_recent_queries(page, server, tmp_path):
+    page.goto(server.url + "/")
+    page.evaluate("localStorage.clear()")
+    q1 = "SELECT ?m WHERE { ?m a llmkg:Model } ORDER BY ?m LIMIT 3"
+    q2 = "SELECT ?o WHERE { ?o a llmkg:Organization } ORDER BY ?o"
+    for q in (q1, q2):
+        page.fill("#sparql", q)
+        page.click("#run")
+        page.wait_for_function("document.getElementById('status').textContent.indexOf('rows') >= 0")
+    assert page.locator("#recent ol li").count() == 2
+    assert page.locator("#recent ol li:first-child a").get_attribute("title") == q2
+    rows_q2 = page.locator("#results tbody tr").count()
+    page.go_back()
+    page.wait_for_function("document.getElementById('sparql').value.indexOf('llmkg:Model') >= 0")
+    page.wait_for_selector("#results table.results tbody tr")
+    assert page.locator("#sparql").input_value() == q1
+    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 3")
+    assert rows_q2 != 3
+    _shot(page, tmp_path, "history.png")
     assert page.errors == []
 
 

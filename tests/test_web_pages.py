@@ -160,6 +160,21 @@ def test_search_finds_entities_by_label_or_alias(server):
     assert 'found for “&lt;b&gt;”' in get(server, "/search?q=%3Cb%3E", accept="text/html")[2].decode()
 
 
+def test_entity_pages_name_their_type_and_graphs_resolve(server):
+    st, _h, body = get(server, "/resource/organization/openai", accept="text/html")
+    assert st == 200
+    assert re.search(r'<p class="meta">an <a href="[^"]*" title="https://w3id.org/llmkg/ontology#Organization">'
+                     r'organization</a>', body.decode())
+    st, _h, body = get(server, "/resource/model/gpt-3", accept="text/html")
+    assert re.search(r'<p class="meta">a <a [^>]*>model</a>', body.decode())
+    # every graph link leads to a page: graph:curated is described, graph:ontology is the ontology
+    st, _h, body = get(server, "/graph/curated", accept="text/html")
+    assert st == 200 and "<h1>graph:curated</h1>" in body.decode() and "Browse its statements" in body.decode()
+    st, h, _b = get(server, "/graph/ontology", accept="text/html")
+    assert st == 303 and h["location"] == "/ontology"
+    assert get(server, "/graph/no-such-graph", accept="text/html")[0] == 404
+
+
 def test_the_jsonld_context_is_served_where_its_iri_points(server):
     """https://w3id.org/llmkg/context.jsonld names /context.jsonld of the server."""
     import json

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from .. import query as Q
 from ..errors import QueryError
+from ..vocab import CURATED_GRAPH, PREFIXES
 from ..query.formats import GRAPH_FORMATS, WEB_RESULT_FORMATS
 from . import negotiate as N
 from . import pages
@@ -30,10 +31,31 @@ class PageRoutes:
             v = self.current()
             vid = v.id
         except HTTPError:
-            vid = None
+            v = vid = None
         page = pages.index_page(self.registry(), base=self.cfg.base, version=vid,
-                                max_rows=self.cfg.max_rows, timeout=self.cfg.timeout)
+                                max_rows=self.cfg.max_rows, timeout=self.cfg.timeout,
+                                holdings=self._holdings(v) if v is not None else None)
         return Response(200, page.encode("utf-8"), "text/html; charset=utf-8", [("Cache-Control", "no-cache")])
+
+    def _holdings(self, v) -> dict:
+        """What the store holds, for the start page: the build's counts and the sources with
+        their licenses (kept per store version)."""
+        cached = getattr(self, "_holdings_of", None)
+        if cached is not None and cached[0] == v.id:
+            return cached[1]
+        from .jobs import open_db
+
+        q = ("SELECT ?g ?title ?lic WHERE { GRAPH <" + CURATED_GRAPH + "> { ?g a <" + PREFIXES["llmkg"]
+             + "SourceGraph> OPTIONAL { ?g <" + PREFIXES["prov"] + "wasDerivedFrom> ?src . OPTIONAL { ?src <"
+             + PREFIXES["dcterms"] + "title> ?title } } OPTIONAL { ?g <" + PREFIXES["dcterms"] + "license> ?lic } } }"
+             " ORDER BY ?g")
+        sources = []
+        for row in open_db(str(v.db)).query(q):
+            sources.append({"graph": row["g"].value, "title": row["title"].value if row["title"] else None,
+                            "license": row["lic"].value if row["lic"] else None})
+        held = {"counts": dict(v.meta.get("counts") or {}), "sources": sources}
+        self._holdings_of = (v.id, held)
+        return held
 
     def static(self, req: Request, name: str) -> Response:
         if not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]*", name):
@@ -229,6 +251,21 @@ class PageRoutes:
                                  "application/n-triples or application/rdf+xml")
         return fmt
 
+    def _graph_page(self, req: Request, iri: str, v, fmt: str) -> Response | None:
+        """A named graph that no statement describes (graph:curated, graph:resolutions):
+        a page about it, in HTML; graph:ontology is the ontology's page."""
+        from pyoxigraph import NamedNode
+
+        from ..vocab import ONTOLOGY_GRAPH
+        from .jobs import open_db
+
+        if iri == ONTOLOGY_GRAPH:
+            return Response(303, b"", None, [("Location", "/ontology"), ("Vary", "Accept")])
+        if fmt != "html" or not open_db(str(v.db)).contains_named_graph(NamedNode(iri)):
+            return None
+        return Response(200, pages.graph_page(iri, self.cfg.base, v.id).encode("utf-8"),
+                        "text/html; charset=utf-8", self._common_headers(v, None) + [("Vary", "Accept")])
+
     async def resource(self, req: Request, iri: str) -> Response:
         from pyoxigraph import NamedNode
 
@@ -247,6 +284,9 @@ class PageRoutes:
         val = await self.run_job({"kind": "entity", "db": str(v.db), "iri": iri, "fmt": fmt,
                                   "max_rows": self.cfg.max_rows, "base": self.cfg.base, "version": v.id})
         if not val.get("found"):
+            graph_page = self._graph_page(req, iri, v, fmt)
+            if graph_page is not None:
+                return graph_page
             raise HTTPError(404, f"the graph (version {v.id}) says nothing about <{iri}>",
                             [("Vary", "Accept"), ("X-LLMKG-Store-Version", v.id)])
         headers = self._common_headers(v, etag) + [("Vary", "Accept")]

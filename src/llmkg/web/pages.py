@@ -5,6 +5,7 @@ outside resources: the CSS and JS are ``static/app.css`` and ``static/app.js``, 
 from __future__ import annotations
 
 import hashlib
+import re
 import html
 import json
 from pathlib import Path
@@ -174,6 +175,30 @@ def layout(title: str, body: str, *, active: str = "", version: str | None = Non
         "</body></html>\n")
 
 
+GRAPH_TEXTS = {
+    "curated": "The curated statements: every record's identity (its type, name, aliases and "
+               "identifiers such as arXiv, DOI and ORKG ids), the vocabularies, and the sources' "
+               "descriptions. What each source says is in that source's own graph.",
+    "resolutions": "The curated resolutions: where the sources disagree or are wrong, the value a "
+                   "curator chose, with the reason. The default graph uses them in place of what "
+                   "they supersede.",
+}
+
+
+def graph_page(iri: str, base: str | None, version: str | None) -> str:
+    """A page about a named graph that no statement describes."""
+    name = iri[len(GRAPH):] if iri.startswith(GRAPH) else iri
+    query = ("SELECT ?s ?p ?o WHERE {\n  GRAPH <" + iri + "> { ?s ?p ?o }\n}\nLIMIT 100")
+    construct = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <" + iri + "> { ?s ?p ?o } }"
+    text = GRAPH_TEXTS.get(name, "A named graph of the store.")
+    body = (f'<article class="entity"><h1>graph:{esc(name)}</h1><p class="iri"><code>{esc(iri)}</code></p>'
+            f'<p class="meta">a named graph</p><p>{esc(text)}</p>'
+            f'<p><a href="/?{urlencode({"query": query})}">Browse its statements</a> · '
+            f'<a href="/sparql?{urlencode({"query": construct, "format": "turtle"})}">download it as Turtle</a></p>'
+            "</article>")
+    return layout(f"graph:{name}", body, version=version)
+
+
 def search_page(q: str, hits: list[dict], version: str | None) -> str:
     """The answer of ``/search`` for a browser (without script, the search box submits here)."""
     items = "".join(
@@ -274,8 +299,44 @@ ORDER BY ?created
 LIMIT 100"""
 
 
+#: three starting points on the start page: (canned query, what it shows)
+STARTING_POINTS = [
+    ("largest-model-per-year", "the largest model of each year"),
+    ("models-per-organization", "who builds the models"),
+    ("source-disagreements", "where the sources disagree, and how it was resolved"),
+]
+
+
+def holdings_html(held: dict | None, registry: dict, base: str | None) -> str:
+    """The start page's summary: what the graph holds, its sources and their licenses, and
+    three suggested starting points."""
+    if not held:
+        return ""
+    c = held.get("counts") or {}
+    parts = [f"{c[k]:,} {label}" for k, label in (("model", "models"), ("paper", "papers"),
+                                                   ("organization", "organizations"),
+                                                   ("reading-list", "reading lists")) if c.get(k)]
+    if c.get("triples"):
+        parts.append(f"{c['triples']:,} statements")
+    srcs = "".join(
+        f'<li>{iri_html(s["graph"], base)}'
+        + (f' <span class="muted">{esc(s["title"])}</span>' if s.get("title") else "")
+        + (f' · {iri_html(s["license"], base)}' if s.get("license") else ' · <span class="muted">no license stated</span>')
+        + "</li>" for s in held.get("sources") or [])
+    picks = [(n, why) for n, why in STARTING_POINTS if n in registry]
+    picks += [(n, _first_sentence(q.description, 80)) for n, q in registry.items()
+              if n not in dict(picks)][:3 - len(picks)]   # a project's own queries: its first ones
+    starts = "".join(f'<li><a href="/?canned={esc(name)}" data-canned="{esc(name)}">{esc(registry[name].title)}</a>'
+                     f' <span class="muted">{esc(why)}</span></li>' for name, why in picks)
+    return (f'<section class="panel holdings"><p><strong>The graph holds</strong> {", ".join(parts) or "nothing yet"}, '
+            f'from {len(held.get("sources") or [])} sources.</p>'
+            + (f'<details><summary>Sources and licenses</summary><ul class="sources">{srcs}</ul></details>' if srcs else "")
+            + (f'<p><strong>Start with</strong></p><ul class="starts">{starts}</ul>' if starts else "")
+            + "</section>")
+
+
 def index_page(registry: dict, *, base: str | None, version: str | None, max_rows: int,
-               timeout: float) -> str:
+               timeout: float, holdings: dict | None = None) -> str:
     prefixes = prefixes_for(base)
     prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items())
     config = {"prefixes": prefixes, "base": base or DEFAULT_BASE, "maxRows": max_rows,
@@ -288,13 +349,16 @@ def index_page(registry: dict, *, base: str | None, version: str | None, max_row
     <input type="search" id="q-filter" placeholder="Search the queries…" aria-label="Search the canned queries" autocomplete="off">
     <div id="canned-list">{canned_list_html(registry)}</div>
     <p id="no-match" class="muted" hidden>No query matches.</p>
+    <section id="recent" hidden><h2>Recent</h2><ol></ol></section>
   </aside>
   <section class="work">
+    {holdings_html(holdings, registry, base)}
     <div id="canned-panel" class="panel" hidden></div>
     <form id="sparql-form" class="panel editor" method="get" action="/sparql">
       <div class="row"><label for="sparql"><strong>SPARQL</strong></label>
         <span class="muted">the default graph is the union of all graphs · at most {max_rows} rows · {timeout:g} s</span></div>
-      <textarea id="sparql" name="query" spellcheck="false" rows="16">{esc(prologue + chr(10) + DEFAULT_QUERY)}</textarea>
+      <textarea id="sparql" name="query" spellcheck="false" rows="12">{esc(DEFAULT_QUERY)}</textarea>
+      <details class="prefixes"><summary class="muted">{len(prefixes)} prefixes are predeclared ({esc(", ".join(p + ":" for p in list(prefixes)[:6]))}…): a query may use them without PREFIX lines</summary><pre>{esc(prologue)}</pre></details>
       <input type="hidden" name="format" value="html">
       <div class="actions">
         <button type="submit" id="run">Run</button><span class="muted hint">Ctrl+Enter</span>
@@ -422,6 +486,12 @@ def _term_sort_key(t):
     return (2, 0.0, getattr(t, "value", str(t)))
 
 
+def _article(iri: str, base: str | None, labels: dict | None) -> str:
+    """"a" or "an" before the name of a type (an organization, a model)."""
+    name = (labels or {}).get(iri) or short(iri, base).split(":")[-1]
+    return "an" if re.match(r"[aeiouAEIOU]", name or "") else "a"
+
+
 def entity_page(facts: dict, job: dict) -> str:
     base = job.get("base")
     iri = facts["iri"]
@@ -478,7 +548,7 @@ def entity_page(facts: dict, job: dict) -> str:
     type_html = ", ".join(iri_html(t, base, labels) for t in types)
     body = (f'<article class="entity"><h1>{esc(title)}</h1>'
             f'<p class="iri"><code>{esc(iri)}</code></p>'
-            f'<p class="meta">{("a " + type_html + " · ") if types else ""}{fmts}</p>'
+            f'<p class="meta">{(_article(types[0], base, labels) + " " + type_html + " · ") if types else ""}{fmts}</p>'
             f'{note}{"".join(sections)}{incoming}</article>')
     alt = "".join(f'<link rel="alternate" type="{t}" href="{esc(path)}?format={f}">'
                   for f, t in (("turtle", "text/turtle"), ("jsonld", "application/ld+json")))

@@ -541,6 +541,19 @@
         copyText(url, $("share"));
       });
     }
+    showRecent();
+    window.addEventListener("popstate", function () {
+      var p = new URLSearchParams(location.search);
+      if (p.get("query") !== null && ta) {
+        ta.value = p.get("query");
+        updateDownloads();
+        runSparql(true);
+      } else if (p.get("canned")) {
+        var ps = {};
+        p.forEach(function (v, k) { if (k !== "canned") ps[k] = v; });
+        openCanned(p.get("canned"), ps, false);
+      }
+    });
     var sp = new URLSearchParams(location.search);
     if (sp.get("query") !== null && ta) {
       ta.value = sp.get("query");
@@ -551,6 +564,44 @@
       sp.forEach(function (v, k) { if (k !== "canned") params[k] = v; });
       openCanned(sp.get("canned"), params, false);
     }
+  }
+
+  /* ---- the queries this browser ran (localStorage), newest first ---------------------------- */
+
+  var HISTORY_KEY = "llmkg.history", HISTORY_MAX = 20;
+
+  function recent() {
+    try { return JSON.parse(localStorage.getItem(HISTORY_KEY) || "[]"); } catch (e) { return []; }
+  }
+
+  function remember(q) {
+    var list = recent().filter(function (x) { return x !== q; });
+    list.unshift(q);
+    try { localStorage.setItem(HISTORY_KEY, JSON.stringify(list.slice(0, HISTORY_MAX))); } catch (e) { /* private mode */ }
+    showRecent();
+  }
+
+  function showRecent() {
+    var box = $("recent");
+    if (!box) return;
+    var list = recent();
+    box.hidden = !list.length;
+    var ol = box.querySelector("ol");
+    ol.textContent = "";
+    list.forEach(function (q) {
+      var first = q.split("\n").filter(function (l) { return l.trim() && !/^\s*PREFIX\s/i.test(l); })[0] || q;
+      var a = el("a", { href: "/?query=" + encodeURIComponent(q), title: q }, first.length > 70 ? first.slice(0, 70) + "…" : first);
+      a.addEventListener("click", function (ev) {
+        if (ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return;
+        ev.preventDefault();
+        $("sparql").value = q;
+        updateDownloads();
+        runSparql();
+      });
+      var li = el("li");
+      li.appendChild(a);
+      ol.appendChild(li);
+    });
   }
 
   function copyText(text, button) {
@@ -582,7 +633,12 @@
     chartBox.innerHTML = "";
     status.textContent = "Running…";
     results.setAttribute("aria-busy", "true");
-    if (!fromUrl) history.replaceState(null, "", "/?query=" + encodeURIComponent(q));
+    if (!fromUrl) {
+      // a new entry per query run: the back button returns to the previous one
+      var url = "/?query=" + encodeURIComponent(q);
+      if (location.pathname + location.search !== url) history.pushState({ query: q }, "", url);
+      remember(q);
+    }
     $("canned-panel").hidden = true;
     $("sparql-form").hidden = false;
     var body = new URLSearchParams({ query: q });
