@@ -6,7 +6,7 @@ BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run setup setup-test test build serve bench clean
+.PHONY: run setup setup-test test build serve bench clean editor
 
 $(BIN)/llmkg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,3 +42,8 @@ bench: setup-test
 
 clean:
 	rm -rf $(VENV) .llmkg .pytest_cache
+
+# the query page's SPARQL editor (CodeMirror 6, editor/src/editor.js), bundled into the
+# package's static files; the bundle is committed, so only a change of the editor needs npm
+editor:
+	cd editor && npm ci --silent && npm run -s build

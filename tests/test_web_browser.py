@@ -23,6 +23,13 @@ from llmkg.web.testing import ServerProcess, http, load_trig_store
 pytestmark = pytest.mark.slow
 
 FIXTURE = Path(__file__).parent / "fixtures" / "web.trig"
+EDITOR = "#sparql-form .cm-content"   # the CodeMirror editor (static/editor.js) over the textarea
+
+
+def set_query(page, text):
+    """The editor's text, exactly (typing into it would add what a user's typing adds)."""
+    page.wait_for_selector(EDITOR)
+    page.evaluate("t => window.llmkg.setQuery(t)", text)
 CHROMIUM = os.environ.get("LLMKG_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -127,7 +134,7 @@ def test_back_button_and_recent_queries(page, server, tmp_path):
     q1 = "SELECT ?m WHERE { ?m a llmkg:Model } ORDER BY ?m LIMIT 3"
     q2 = "SELECT ?o WHERE { ?o a llmkg:Organization } ORDER BY ?o"
     for q in (q1, q2):
-        page.fill("#sparql", q)
+        set_query(page, q)
         page.click("#run")
         page.wait_for_function("document.getElementById('status').textContent.indexOf('rows') >= 0")
     assert page.locator("#recent ol li").count() == 2
@@ -147,8 +154,9 @@ def test_editor_share_url_and_errors(page, server):
     page.goto(server.url + "/")
     q = ("PREFIX llmkg: <https://w3id.org/llmkg/ontology#>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
          "SELECT ?m ?l WHERE { ?m a llmkg:Model ; rdfs:label ?l } ORDER BY ?l")
-    page.fill("#sparql", q)
-    page.press("#sparql", "Control+Enter")
+    set_query(page, q)
+    page.click(EDITOR)
+    page.press(EDITOR, "Control+Enter")
     page.wait_for_selector("#results table.results tbody tr")
     assert page.locator("#results tbody tr").count() == 9
     short = page.locator("#results tbody tr:first-child td:first-child a").inner_text()
@@ -168,7 +176,7 @@ def test_editor_share_url_and_errors(page, server):
     href = page.get_attribute("#dl-csv", "href")
     assert href.startswith("/sparql?") and "format=csv" in href
     # a syntax error is shown, not swallowed
-    page.fill("#sparql", "SELECT * WHERE { ?s ?p }")
+    set_query(page, "SELECT * WHERE { ?s ?p }")
     page.click("#run")
     page.wait_for_selector("#results pre.error")
     assert "not valid SPARQL" in page.locator("#results pre.error").inner_text()
@@ -254,3 +262,43 @@ def test_narrow_window_has_no_sideways_scroll(browser, server, tmp_path):
         _shot(pg, tmp_path, "narrow-390.png")
     finally:
         ctx.close()
+
+
+def test_the_editor_highlights_completes_and_marks_errors(page, server, tmp_path):
+    page.goto(server.url + "/")
+    page.wait_for_selector(EDITOR)
+    assert page.locator("#sparql").is_hidden()             # the editor stands in for the textarea
+    # highlighting: keywords and variables get their own styled spans
+    set_query(page, "SELECT ?m WHERE { ?m a llmkg:Model }")
+    styled = page.locator(f"{EDITOR} .cm-line span")
+    assert styled.count() >= 4
+    kw = page.locator(f"{EDITOR} .cm-line span", has_text="SELECT").first
+    assert kw.evaluate("e => getComputedStyle(e).color") != page.locator(EDITOR).evaluate("e => getComputedStyle(e).color")
+    # completion of the ontology's terms, after the predeclared prefix
+    set_query(page, "SELECT ?m WHERE { ?m a llmkg:Mod")
+    page.click(EDITOR)
+    page.press(EDITOR, "Control+End")
+    page.press(EDITOR, "Control+Space")
+    page.wait_for_selector(".cm-tooltip-autocomplete li")
+    assert "llmkg:Model" in page.locator(".cm-tooltip-autocomplete").inner_text()
+    page.wait_for_timeout(150)      # CodeMirror takes no key for a new list for 75 ms (interactionDelay)
+    page.press(EDITOR, "Enter")
+    assert page.locator("#sparql").input_value() == "SELECT ?m WHERE { ?m a llmkg:Model"
+    # entities by label (GET /search) after a prefix: model:gpt -> model:gpt-3
+    set_query(page, "SELECT * WHERE { model:gpt")
+    page.click(EDITOR)
+    page.press(EDITOR, "Control+End")
+    page.press(EDITOR, "Control+Space")
+    page.wait_for_selector(".cm-tooltip-autocomplete li")
+    assert "model:gpt-3" in page.locator(".cm-tooltip-autocomplete").inner_text()
+    page.press(EDITOR, "Escape")
+    _shot(page, tmp_path, "editor-completion.png")
+    # a syntax error is marked at its line and column; predeclared prefixes are not errors
+    set_query(page, "SELECT * WHERE {\n  ?s llmkg:organization ?o\n  ?s ?p\n}")
+    page.click("#run")
+    page.wait_for_selector("#results pre.error")
+    page.wait_for_selector(".cm-lintRange-error")
+    assert page.locator(".cm-lint-marker-error").count() == 1
+    assert "line 4" in page.locator("#results pre.error").inner_text()
+    _shot(page, tmp_path, "editor-error.png")
+    assert page.errors == [] or all("400" in e for e in page.errors)

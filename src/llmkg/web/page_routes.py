@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from .. import query as Q
 from ..errors import QueryError
-from ..vocab import CURATED_GRAPH, PREFIXES
+from ..vocab import CURATED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, shorten
 from ..query.formats import GRAPH_FORMATS, WEB_RESULT_FORMATS
 from . import negotiate as N
 from . import pages
@@ -53,7 +53,18 @@ class PageRoutes:
         for row in open_db(str(v.db)).query(q):
             sources.append({"graph": row["g"].value, "title": row["title"].value if row["title"] else None,
                             "license": row["lic"].value if row["lic"] else None})
-        held = {"counts": dict(v.meta.get("counts") or {}), "sources": sources}
+        # the ontology's classes and properties, for the editor's completion
+        terms = []
+        tq = ("SELECT ?t ?kind (SAMPLE(?l) AS ?label) WHERE { GRAPH <" + ONTOLOGY_GRAPH + "> { ?t a ?type "
+              "VALUES (?type ?kind) { (<" + PREFIXES["owl"] + "Class> 'class') (<" + PREFIXES["owl"] + "ObjectProperty> "
+              "'property') (<" + PREFIXES["owl"] + "DatatypeProperty> 'property') } OPTIONAL { ?t <" + PREFIXES["rdfs"]
+              + "label> ?l } } FILTER(isIRI(?t)) } GROUP BY ?t ?kind ORDER BY ?t")
+        for row in open_db(str(v.db)).query(tq):
+            name = shorten(row["t"].value)
+            if not name.startswith("<"):
+                terms.append({"name": name, "kind": row["kind"].value,
+                              "label": row["label"].value if row["label"] else ""})
+        held = {"counts": dict(v.meta.get("counts") or {}), "sources": sources, "terms": terms}
         self._holdings_of = (v.id, held)
         return held
 

@@ -341,7 +341,8 @@ def index_page(registry: dict, *, base: str | None, version: str | None, max_row
     prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items())
     config = {"prefixes": prefixes, "base": base or DEFAULT_BASE, "maxRows": max_rows,
               "queries": [canned_meta(q) for q in registry.values()],
-              "prologue": prologue, "defaultQuery": DEFAULT_QUERY}
+              "prologue": prologue, "defaultQuery": DEFAULT_QUERY,
+              "terms": (holdings or {}).get("terms", [])}
     body = f"""
 <div class="layout">
   <aside class="sidebar">
@@ -373,7 +374,8 @@ def index_page(registry: dict, *, base: str | None, version: str | None, max_row
     <div id="results" class="results-wrap"></div>
   </section>
 </div>"""
-    return layout("Search & SPARQL", body, active="home", version=version, config=config)
+    editor = f'<script src="/static/editor.js?v={ASSET_VERSION}" defer></script>'
+    return layout("Search & SPARQL", body, active="home", version=version, config=config, head_extra=editor)
 
 
 def queries_page(registry: dict, version: str | None) -> str:

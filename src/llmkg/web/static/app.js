@@ -528,6 +528,10 @@
     }
 
     var form = $("sparql-form"), ta = $("sparql");
+    if (ta && window.LlmkgEditor) {
+      EDITOR = window.LlmkgEditor.create(ta, { prefixes: CFG.prefixes, terms: CFG.terms || [], search: true,
+                                               shorten: shortIri, onRun: function () { runSparql(); } });
+    }
     if (form) {
       form.addEventListener("submit", function (ev) { ev.preventDefault(); runSparql(); });
       ta.addEventListener("keydown", function (ev) {
@@ -545,7 +549,7 @@
     window.addEventListener("popstate", function () {
       var p = new URLSearchParams(location.search);
       if (p.get("query") !== null && ta) {
-        ta.value = p.get("query");
+        setQuery(p.get("query"));
         updateDownloads();
         runSparql(true);
       } else if (p.get("canned")) {
@@ -556,7 +560,7 @@
     });
     var sp = new URLSearchParams(location.search);
     if (sp.get("query") !== null && ta) {
-      ta.value = sp.get("query");
+      setQuery(sp.get("query"));
       updateDownloads();
       runSparql(true);
     } else if (sp.get("canned")) {
@@ -594,7 +598,7 @@
       a.addEventListener("click", function (ev) {
         if (ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return;
         ev.preventDefault();
-        $("sparql").value = q;
+        setQuery(q);
         updateDownloads();
         runSparql();
       });
@@ -602,6 +606,14 @@
       li.appendChild(a);
       ol.appendChild(li);
     });
+  }
+
+  /* the editor (static/editor.js, CodeMirror) when it loaded, else the plain textarea */
+  var EDITOR = null;
+
+  function setQuery(text) {
+    $("sparql").value = text;
+    if (EDITOR) EDITOR.value = text;
   }
 
   function copyText(text, button) {
@@ -655,7 +667,10 @@
           statusLine(status, (info.text.match(/ \.\s*$/gm) || []).length, info.ms, info.truncated, CFG.maxRows, " · Turtle");
         }
       })
-      .catch(function (e) { results.removeAttribute("aria-busy"); status.textContent = ""; showError(results, e.message); });
+      .catch(function (e) {
+        results.removeAttribute("aria-busy"); status.textContent = ""; showError(results, e.message);
+        if (EDITOR) EDITOR.markError(e.message);
+      });
   }
 
   function openCanned(name, params, run) {
@@ -742,11 +757,11 @@
   function loadText(name) {
     fetch("/queries/" + name + ".rq").then(function (r) { return r.ok ? r.text() : null; }).then(function (text) {
       if (text === null) return;
-      $("sparql").value = text;
+      setQuery(text);
       $("canned-panel").hidden = true;
       $("sparql-form").hidden = false;
       updateDownloads();
-      $("sparql").focus();
+      if (EDITOR) EDITOR.focus(); else $("sparql").focus();
       $("sparql").scrollIntoView({ block: "nearest" });
     });
   }
@@ -818,5 +833,5 @@
     initSearch();
   });
 
-  window.llmkg = { drawChart: drawChart, renderResults: renderResults, shortIri: shortIri };
+  window.llmkg = { drawChart: drawChart, renderResults: renderResults, shortIri: shortIri, setQuery: setQuery };
 })();
