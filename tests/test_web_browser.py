@@ -302,3 +302,70 @@ def test_the_editor_highlights_completes_and_marks_errors(page, server, tmp_path
     assert "line 4" in page.locator("#results pre.error").inner_text()
     _shot(page, tmp_path, "editor-error.png")
     assert page.errors == [] or all("400" in e for e in page.errors)
+
+
+def _no_overlap(page, selector):
+    """The labels do not overlap: level ones by their boxes; slanted ones (rotated by the
+    same angle) by the distance between their parallel baselines, at least a line high."""
+    import math
+
+    info = page.eval_on_selector_all(selector, """els => els.map(e => { const r = e.getBoundingClientRect();
+        const t = e.getAttribute('transform') || ''; const m = /rotate\\((-?[\\d.]+)/.exec(t);
+        return [r.left, r.top, r.right, r.bottom, +e.getAttribute('x'), m ? +m[1] : 0,
+                parseFloat(getComputedStyle(e).fontSize)]; })""")
+    boxes = [i[:4] for i in info]
+    slanted = [i for i in info if i[5]]
+    if slanted:
+        xs = sorted(i[4] for i in slanted)
+        angle = abs(slanted[0][5])
+        gap = min(b - a for a, b in zip(xs, xs[1:]))
+        assert gap * math.sin(math.radians(angle)) >= slanted[0][6], (gap, angle)
+    else:
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert a[2] <= b[0] + 0.5 or b[2] <= a[0] + 0.5 or a[3] <= b[1] + 0.5 or b[3] <= a[1] + 0.5, (a, b)
+    return boxes
+
+
+def test_a_chart_for_any_query(page, server, tmp_path):
+    """The view switcher draws the user's own query as a bar, scatter or timeline chart,
+    with columns picked from their values; many bar labels neither overlap nor get cut."""
+    q = ("SELECT ?model ?created ?parameters WHERE { ?model a llmkg:Model ; dcterms:created ?created ; "
+         "llmkg:maximumParameterCount ?parameters } ORDER BY ?created")
+    page.goto(server.url + "/?" + urlencode({"query": q}))
+    page.wait_for_selector("#results table.results tbody tr")
+    assert page.locator(".view-switch button").all_inner_texts() == ["Table", "Bar", "Scatter", "Timeline"]
+    assert page.locator("#chart svg").count() == 0                     # a table first
+    page.click(".view-switch button[data-view='scatter']")
+    page.wait_for_selector("#chart svg circle")
+    n = page.locator("#results tbody tr").count()
+    assert page.locator("#chart svg circle").count() == n
+    assert "log scale" in page.locator("#chart svg").text_content()   # 125M ... 1.7T: orders of magnitude
+    _shot(page, tmp_path, "chart-scatter.png")
+    page.click(".view-switch button[data-view='bar']")
+    page.wait_for_selector("#chart svg rect")
+    assert page.locator("#chart svg rect").count() == n
+    labels = _no_overlap(page, "#chart svg text.x-tick")
+    svg_box = page.locator("#chart svg").bounding_box()
+    assert all(b[0] >= svg_box["x"] - 0.5 and b[3] <= svg_box["y"] + svg_box["height"] + 0.5 for b in labels)
+    _shot(page, tmp_path, "chart-bar.png")
+    page.click(".view-switch button[data-view='timeline']")
+    page.wait_for_selector("#chart svg")
+    assert page.locator(".view-switch button[aria-pressed='true']").inner_text() == "Timeline"
+    _shot(page, tmp_path, "chart-timeline.png")
+    page.click(".view-switch button[data-view='table']")
+    assert page.locator("#chart svg").count() == 0
+    assert page.errors == []
+
+
+def test_many_bars_have_readable_labels(page, server, tmp_path):
+    values = " ".join(f'("a rather long category name {i:02d}" {i * 10 + 5})' for i in range(40))
+    page.goto(server.url + "/?" + urlencode({"query": f"SELECT ?name ?n WHERE {{ VALUES (?name ?n) {{ {values} }} }}"}))
+    page.wait_for_selector("#results table.results tbody tr")
+    page.click(".view-switch button[data-view='bar']")
+    page.wait_for_selector("#chart svg rect")
+    assert page.locator("#chart svg rect").count() == 40
+    labels = _no_overlap(page, "#chart svg text.x-tick")
+    assert 10 <= len(labels) <= 40
+    _shot(page, tmp_path, "chart-many-bars.png")
+    assert page.errors == []

@@ -299,6 +299,11 @@
 
     var W = Math.max(520, Math.min(container.clientWidth || 900, 1100)), H = 380;
     var M = { l: 72, r: 24, t: 16, b: 52 };
+    // many categories: their labels slanted, with room below, so that none overlaps or is cut
+    var nCats = 0;
+    if (kind === "category") { var seen = {}; pts.forEach(function (p) { if (!seen[p.x]) { seen[p.x] = 1; nCats++; } }); }
+    var slant = kind === "category" && (W - M.l - M.r) / Math.max(1, nCats) < 90;
+    if (slant) { M.b = 118; H = 446; }
     var iw = W - M.l - M.r, ih = H - M.t - M.b;
     var root = svg("svg", { viewBox: "0 0 " + W + " " + H, width: W, height: H, role: "img", "class": "chart-svg",
       "aria-label": (meta.title || "chart") + ": " + ((titles && titles[yv]) || yv) + " by " + ((titles && titles[xv]) || xv) });
@@ -328,8 +333,17 @@
       pts.forEach(function (p) { if (cats.indexOf(p.x) < 0) cats.push(p.x); });
       var band = iw / cats.length;
       xScale = function (v) { return M.l + (cats.indexOf(v) + 0.5) * band; };
-      xTicks = cats;
-      xLabel = function (v) { return String(v).length > 14 ? String(v).slice(0, 13) + "…" : String(v); };
+      // every k-th label when the bands are narrower than a line of text
+      var every = Math.max(1, Math.ceil(13 / band));
+      xTicks = cats.filter(function (_c, i) { return i % every === 0; });
+      var maxLen = slant ? 20 : 14;
+      // too long: its start and its end (what tells "name 07" from "name 08")
+      xLabel = function (v) {
+        v = String(v);
+        if (v.length <= maxLen) return v;
+        var tail = Math.floor((maxLen - 1) / 2);
+        return v.slice(0, maxLen - 1 - tail) + "…" + v.slice(v.length - tail);
+      };
       pts.band = band;
     } else {
       var xs = pts.map(function (p) { return p.x; });
@@ -367,7 +381,12 @@
     xTicks.forEach(function (t) {
       var x = xScale(t);
       g.appendChild(svg("line", { x1: x, x2: x, y1: M.t + ih, y2: M.t + ih + 5, "class": "axis" }));
-      g.appendChild(svg("text", { x: x, y: M.t + ih + 19, "text-anchor": "middle", "class": "tick" }, xLabel(t)));
+      var lab = slant
+        ? svg("text", { x: x, y: M.t + ih + 14, "text-anchor": "end", "class": "tick x-tick",
+                        transform: "rotate(-40 " + x + " " + (M.t + ih + 14) + ")" }, xLabel(t))
+        : svg("text", { x: x, y: M.t + ih + 19, "text-anchor": "middle", "class": "tick x-tick" }, xLabel(t));
+      lab.appendChild(svg("title", {}, kind === "category" ? String(t) : xLabel(t)));
+      g.appendChild(lab);
     });
     g.appendChild(svg("line", { x1: M.l, x2: M.l + iw, y1: M.t + ih, y2: M.t + ih, "class": "axis" }));
     g.appendChild(svg("line", { x1: M.l, x2: M.l, y1: M.t, y2: M.t + ih, "class": "axis" }));
@@ -423,6 +442,75 @@
     }
     container.appendChild(root);
     return true;
+  }
+
+  /* ---- a chart for any result: table / bar / scatter / timeline, columns picked ----------- */
+
+  function columnKinds(data) {
+    var rows = data.results.bindings.slice(0, 500), out = {};
+    data.head.vars.forEach(function (v) {
+      var vals = rows.map(function (b) { return b[v]; }).filter(Boolean);
+      var kind = "text";
+      // whole numbers that all look like years are dates, not amounts
+      if (vals.length && vals.every(function (t) { return isNumericTerm(t) && /^(1[89]|2[01])\d\d$/.test(t.value); })) kind = "time";
+      else if (vals.length && vals.every(function (t) { return isNumericTerm(t); })) kind = "number";
+      else if (vals.length && vals.every(function (t) { return t.type !== "uri" && timeValue(t) !== null && /^\d{4}/.test(t.value); })) kind = "time";
+      else if (vals.length && vals.every(function (t) { return t.type === "uri"; })) kind = "iri";
+      out[v] = kind;
+    });
+    return out;
+  }
+
+  /* The columns a view takes: y the first numeric column, x the first time column (scatter,
+     timeline) or the first other one (bar), the label the first IRI or text column left. */
+  function autoView(view, data) {
+    var vars = data.head.vars, kinds = columnKinds(data);
+    function first(pred, not) { return vars.filter(function (v) { return pred(kinds[v]) && (not || []).indexOf(v) < 0; })[0]; }
+    var y = first(function (k) { return k === "number"; });
+    var x, label;
+    if (view === "timeline") {
+      x = first(function (k) { return k === "time"; });
+      label = first(function (k) { return k === "iri" || k === "text"; }, [x]);
+      return x ? { view: "timeline", chart: { x: x, label: label } } : null;
+    }
+    if (!y) return null;
+    if (view === "scatter") {
+      x = first(function (k) { return k === "time"; }) || first(function (k) { return k === "number"; }, [y]);
+    } else {
+      x = first(function (k) { return k === "iri" || k === "text"; }) || first(function (k) { return k === "time"; });
+    }
+    if (!x) return null;
+    label = first(function (k) { return k === "iri" || k === "text"; }, [x, y]);
+    var ys = data.results.bindings.map(function (b) { return b[y] ? Number(b[y].value) : NaN; }).filter(function (n) { return n > 0; });
+    var wide = ys.length && Math.max.apply(null, ys) / Math.min.apply(null, ys) >= 1000;   // orders of magnitude: a log axis
+    return { view: view === "scatter" && wide ? "scatter-log" : view, chart: { x: x, y: y, label: label } };
+  }
+
+  var VIEWS = [["table", "Table"], ["bar", "Bar"], ["scatter", "Scatter"], ["timeline", "Timeline"]];
+
+  function chartSwitcher(container, data, titles, meta) {
+    container.innerHTML = "";
+    if (!data || !data.results || !data.results.bindings.length) return;
+    var bar = el("div", { "class": "view-switch", role: "group", "aria-label": "View" });
+    var box = el("div", { "class": "chart-box" });
+    container.appendChild(bar);
+    container.appendChild(box);
+    var start = meta && meta.view && meta.view !== "table" ? meta.view.replace("-log", "").replace("line", "scatter") : "table";
+    function show(view) {
+      Array.prototype.forEach.call(bar.children, function (b) { b.setAttribute("aria-pressed", String(b.getAttribute("data-view") === view)); });
+      box.innerHTML = "";
+      if (view === "table") return;
+      var m = meta && meta.view && meta.view.indexOf(view) === 0 ? meta : autoView(view, data);
+      if (!m || !drawChart(box, { view: m.view, chart: m.chart, title: meta && meta.title }, data, titles)) {
+        box.appendChild(el("p", { "class": "muted" }, "This result has no columns for a " + view + " chart."));
+      }
+    }
+    VIEWS.forEach(function (v) {
+      var b = el("button", { type: "button", "class": "secondary", "data-view": v[0] }, v[1]);
+      b.addEventListener("click", function () { show(v[0]); });
+      bar.appendChild(b);
+    });
+    show(start);
   }
 
   function drawTimeline(container, meta, data, titles, xv, lv, sv) {
@@ -660,6 +748,7 @@
         results.removeAttribute("aria-busy");
         if (info.data) {
           var n = renderResults(results, info.data, null);
+          chartSwitcher(chartBox, info.data, null, null);
           statusLine(status, n, Math.round(performance.now() - info.t0), info.truncated, CFG.maxRows);
         } else {
           results.innerHTML = "";
@@ -744,7 +833,7 @@
         .then(function (info) {
           var n = renderResults(results, info.data, q.columns);
           statusLine(status, n, Math.round(performance.now() - info.t0), info.truncated, CFG.maxRows);
-          drawChart(chartBox, q, info.data, q.columns);
+          chartSwitcher(chartBox, info.data, q.columns, q);
         })
         .catch(function (e) { status.textContent = ""; chartBox.innerHTML = ""; showError(results, e.message); });
     }
@@ -824,7 +913,7 @@
     var data = document.getElementById("llmkg-result");
     var box = document.getElementById("chart");
     if (!data || !box || !CFG.canned) return;
-    drawChart(box, CFG.canned, JSON.parse(data.textContent), CFG.canned.columns);
+    chartSwitcher(box, JSON.parse(data.textContent), CFG.canned.columns, CFG.canned);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
