@@ -259,6 +259,17 @@ def test_narrow_window_has_no_sideways_scroll(browser, server, tmp_path):
         assert pg.evaluate("document.documentElement.scrollWidth") <= 390
         box = pg.locator("#search").bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        # the sidebar is not sticky: scrolled down, it does not cover the results
+        assert pg.locator("aside.sidebar").evaluate("e => getComputedStyle(e).position") == "static"
+        pg.goto(server.url + "/?" + urlencode({"query": BIG}))
+        pg.wait_for_selector("#results table.results tbody tr")
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 390     # the table scrolls in its box
+        wrap = pg.locator("#results .results-wrap").first
+        assert wrap.evaluate("e => getComputedStyle(e).overflowX") == "auto"
+        pg.locator("#results tbody tr").nth(20).scroll_into_view_if_needed()
+        side = pg.locator("aside.sidebar").bounding_box()
+        row = pg.locator("#results tbody tr").nth(20).bounding_box()
+        assert side["y"] + side["height"] <= row["y"] or side["y"] >= row["y"] + row["height"]
         _shot(pg, tmp_path, "narrow-390.png")
     finally:
         ctx.close()
@@ -369,3 +380,21 @@ def test_many_bars_have_readable_labels(page, server, tmp_path):
     assert 10 <= len(labels) <= 40
     _shot(page, tmp_path, "chart-many-bars.png")
     assert page.errors == []
+
+
+def test_the_largest_models_on_a_log_axis(browser, real_store_dir, tmp_path):
+    """On the shipped data: the largest model of each year, 117M to 1.7T, on a log axis."""
+    root = Path(__file__).resolve().parents[1]
+    with ServerProcess(real_store_dir, queries=root / "queries") as s:
+        ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+        pg = ctx.new_page()
+        try:
+            pg.goto(s.url + "/queries/largest-model-per-year")
+            pg.wait_for_selector("#chart svg rect")
+            text = pg.locator("#chart svg").text_content()
+            assert "(log scale)" in text
+            ticks = [t.strip() for t in pg.locator("#chart svg text.tick").all_text_contents()]
+            assert "1B" in ticks and "1T" in ticks
+            _shot(pg, tmp_path, "largest-models-log.png")
+        finally:
+            ctx.close()

@@ -17,7 +17,7 @@ from ..errors import LlmkgError, QueryError
 from .binding import parse_param_value
 
 PARAM_TYPES = ("iri", "string", "integer", "decimal", "date", "year", "boolean")
-VIEWS = ("table", "bar", "line", "timeline", "scatter", "scatter-log")
+VIEWS = ("table", "bar", "bar-log", "line", "timeline", "scatter", "scatter-log")
 CHART_OPTIONS = ("x", "y", "label", "series")
 
 # =========================================================================================

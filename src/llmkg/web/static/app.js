@@ -276,7 +276,8 @@
     var xv = chart.x || vars[0], yv = chart.y || (view === "timeline" ? null : vars[1]), lv = chart.label, sv = chart.series;
     if (!xv) return false;
     if (!yv) return drawTimeline(container, meta, data, titles, xv, lv || vars.filter(function (v) { return v !== xv; })[0], sv);
-    var logY = view === "scatter-log";
+    var logY = /-log$/.test(view);       // scatter-log, bar-log: the y axis on a log scale
+    view = view.replace(/-log$/, "");
     var rows = data.results.bindings;
     var kind = "category";
     if (view !== "bar") {
@@ -483,7 +484,7 @@
     label = first(function (k) { return k === "iri" || k === "text"; }, [x, y]);
     var ys = data.results.bindings.map(function (b) { return b[y] ? Number(b[y].value) : NaN; }).filter(function (n) { return n > 0; });
     var wide = ys.length && Math.max.apply(null, ys) / Math.min.apply(null, ys) >= 1000;   // orders of magnitude: a log axis
-    return { view: view === "scatter" && wide ? "scatter-log" : view, chart: { x: x, y: y, label: label } };
+    return { view: wide && view !== "timeline" ? view + "-log" : view, chart: { x: x, y: y, label: label } };
   }
 
   var VIEWS = [["table", "Table"], ["bar", "Bar"], ["scatter", "Scatter"], ["timeline", "Timeline"]];
