@@ -87,13 +87,22 @@ def page(browser, server):
     assert pg.outside == [], "the page called other hosts"
 
 
+def _shot(page, tmp_path, name):
+    """A screenshot for review, in $LLMKG_SCREENSHOTS or .llmkg/screenshots/ of the checkout."""
+    page.screenshot(path=str(tmp_path / name), full_page=True)
+    folder = Path(os.environ.get("LLMKG_SCREENSHOTS") or Path(__file__).resolve().parents[1] / ".llmkg" / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tmp_path / name, folder / name)
+
+
 def test_canned_query_rows_chart_csv_and_entity(page, server, tmp_path):
     page.goto(server.url + "/")
     # the editor shows the query, not the predeclared PREFIX lines
     assert page.locator("#sparql").input_value().startswith("SELECT ?model ?name ?created ?parameters WHERE {")
     # what the graph holds, and where to start
     assert page.locator("section.holdings").inner_text().startswith("The graph holds ")
-    assert page.locator("section.holdings ul.starts li").count() >= 1
+    assert page.locator("section.holdings ul.starts li").count() == 3
+    _shot(page, tmp_path, "start.png")
     # search the canned queries
     page.fill("#q-filter", "organization")
     assert page.locator("#canned-list li:visible").count() == 1
@@ -108,9 +117,7 @@ def test_canned_query_rows_chart_csv_and_entity(page, server, tmp_path):
     assert page.locator("#chart svg circle").count() == 8
     assert "log scale" in page.locator("#chart svg").text_content()
     assert "canned=params-over-time" in page.url
-    page.screenshot(path=str(tmp_path / "canned.png"), full_page=True)
-    if os.environ.get("LLMKG_SCREENSHOTS"):
-        shutil.copy(tmp_path / "canned.png", Path(os.environ["LLMKG_SCREENSHOTS"]) / "canned.png")
+    _shot(page, tmp_path, "canned.png")
     # download the CSV
     with page.expect_download() as dl:
         page.click("#canned-panel a.dl-csv")
@@ -122,9 +129,7 @@ def test_canned_query_rows_chart_csv_and_entity(page, server, tmp_path):
     page.wait_for_selector("article.entity h1")
     assert page.locator("article.entity h1").inner_text() == "BERT"
     assert page.locator("section.graph").count() >= 2
-    page.screenshot(path=str(tmp_path / "entity.png"), full_page=True)
-    if os.environ.get("LLMKG_SCREENSHOTS"):
-        shutil.copy(tmp_path / "entity.png", Path(os.environ["LLMKG_SCREENSHOTS"]) / "entity.png")
+    _shot(page, tmp_path, "entity.png")
     assert page.errors == []
 
 
@@ -191,12 +196,6 @@ def test_canned_page_draws_its_chart(page, server):
     page.goto(server.url + "/queries/bigger-than?n=60B")
     assert page.locator("table.results tbody tr").count() == 5
     assert page.errors == []
-
-
-def _shot(page, tmp_path, name):
-    page.screenshot(path=str(tmp_path / name), full_page=True)
-    if os.environ.get("LLMKG_SCREENSHOTS"):
-        shutil.copy(tmp_path / name, Path(os.environ["LLMKG_SCREENSHOTS"]) / name)
 
 
 def test_entity_search_as_you_type(page, server, tmp_path):
