@@ -329,6 +329,27 @@ def export_cmd(fmt, output, graph, include_existing, reference_context, orkg_pre
         click.echo(f"llmkg: {note}", err=True)
 
 
+@main.command("push")
+@click.option("--endpoint", metavar="URL", help="The server's SPARQL Update endpoint (used when it has no Graph Store).")
+@click.option("--graph-store", "graph_store", metavar="URL",
+              help="The server's SPARQL 1.1 Graph Store endpoint (one PUT per graph; preferred).")
+@click.option("--user", metavar="USER", help="HTTP basic authentication.")
+@click.option("--password", metavar="PASSWORD", envvar="LLMKG_PUSH_PASSWORD",
+              help="With --user [env LLMKG_PUSH_PASSWORD].")
+@click.option("--token", metavar="TOKEN", envvar="LLMKG_PUSH_TOKEN", help="A bearer token [env LLMKG_PUSH_TOKEN].")
+@click.option("--replace", is_flag=True, help="Push every graph again, also those the last push left on the server.")
+@store_option
+def push_cmd(endpoint, graph_store, user, password, token, replace, store):
+    """Push the built graph into a SPARQL server: every named graph and the default graph
+    (the resolved merge), each replaced as a whole; run again after a dropped connection."""
+    from .publish import Target, push
+
+    target = Target(graph_store=graph_store, update=endpoint, user=user, password=password, token=token)
+    report = push(_paths(store=store).store, target, replace=replace,
+                  step=lambda msg: click.echo(f"llmkg: {msg}", err=True))
+    click.echo(report.summary())
+
+
 def _import_target(data, dry_run: bool) -> Path:
     """The data folder an import writes to; a new one is made a data folder first."""
     target = _paths(data).data
