@@ -274,6 +274,16 @@ def test_narrow_window_has_no_sideways_scroll(browser, server, tmp_path):
         ctx.close()
 
 
+def _completions(page, text: str) -> str:
+    """The completion list the editor offers at the end of ``text`` (Ctrl+Space)."""
+    set_query(page, text)
+    page.click(EDITOR)
+    page.press(EDITOR, "Control+End")
+    page.press(EDITOR, "Control+Space")
+    page.wait_for_selector(".cm-tooltip-autocomplete li")
+    return page.locator(".cm-tooltip-autocomplete").inner_text()
+
+
 def test_the_editor_highlights_completes_and_marks_errors(page, server, tmp_path):
     page.goto(server.url + "/")
     page.wait_for_selector(EDITOR)
@@ -285,22 +295,12 @@ def test_the_editor_highlights_completes_and_marks_errors(page, server, tmp_path
     kw = page.locator(f"{EDITOR} .cm-line span", has_text="SELECT").first
     assert kw.evaluate("e => getComputedStyle(e).color") != page.locator(EDITOR).evaluate("e => getComputedStyle(e).color")
     # completion of the ontology's terms, after the predeclared prefix
-    set_query(page, "SELECT ?m WHERE { ?m a llmkg:Mod")
-    page.click(EDITOR)
-    page.press(EDITOR, "Control+End")
-    page.press(EDITOR, "Control+Space")
-    page.wait_for_selector(".cm-tooltip-autocomplete li")
-    assert "llmkg:Model" in page.locator(".cm-tooltip-autocomplete").inner_text()
+    assert "llmkg:Model" in _completions(page, "SELECT ?m WHERE { ?m a llmkg:Mod")
     page.wait_for_timeout(150)      # CodeMirror takes no key for a new list for 75 ms (interactionDelay)
     page.press(EDITOR, "Enter")
     assert page.locator("#sparql").input_value() == "SELECT ?m WHERE { ?m a llmkg:Model"
     # entities by label (GET /search) after a prefix: model:gpt -> model:gpt-3
-    set_query(page, "SELECT * WHERE { model:gpt")
-    page.click(EDITOR)
-    page.press(EDITOR, "Control+End")
-    page.press(EDITOR, "Control+Space")
-    page.wait_for_selector(".cm-tooltip-autocomplete li")
-    assert "model:gpt-3" in page.locator(".cm-tooltip-autocomplete").inner_text()
+    assert "model:gpt-3" in _completions(page, "SELECT * WHERE { model:gpt")
     page.press(EDITOR, "Escape")
     _shot(page, tmp_path, "editor-completion.png")
     # a syntax error is marked at its line and column; predeclared prefixes are not errors

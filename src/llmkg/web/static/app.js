@@ -635,28 +635,21 @@
       });
     }
     showRecent();
-    window.addEventListener("popstate", function () {
-      var p = new URLSearchParams(location.search);
-      if (p.get("query") !== null && ta) {
-        setQuery(p.get("query"));
+    // what the address says: on arrival, and when the back button returns to a query
+    function openFromUrl() {
+      var sp = new URLSearchParams(location.search);
+      if (sp.get("query") !== null && ta) {
+        setQuery(sp.get("query"));
         updateDownloads();
         runSparql(true);
-      } else if (p.get("canned")) {
-        var ps = {};
-        p.forEach(function (v, k) { if (k !== "canned") ps[k] = v; });
-        openCanned(p.get("canned"), ps, false);
+      } else if (sp.get("canned")) {
+        var params = {};
+        sp.forEach(function (v, k) { if (k !== "canned") params[k] = v; });
+        openCanned(sp.get("canned"), params, false);
       }
-    });
-    var sp = new URLSearchParams(location.search);
-    if (sp.get("query") !== null && ta) {
-      setQuery(sp.get("query"));
-      updateDownloads();
-      runSparql(true);
-    } else if (sp.get("canned")) {
-      var params = {};
-      sp.forEach(function (v, k) { if (k !== "canned") params[k] = v; });
-      openCanned(sp.get("canned"), params, false);
     }
+    window.addEventListener("popstate", openFromUrl);
+    openFromUrl();
   }
 
   /* ---- the queries this browser ran (localStorage), newest first ---------------------------- */
