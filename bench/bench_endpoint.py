@@ -27,7 +27,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,7 +40,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from llmkg.graph.store import current_version, write_version  # noqa: E402
 from llmkg.vocab import DEFAULT_BASE, GRAPH, PREFIXES  # noqa: E402
-from llmkg.web.testing import ServerProcess, http  # noqa: E402
+from llmkg.web.testing import ServerProcess, free_port, http  # noqa: E402
 
 P = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in ("llmkg", "rdfs", "dcterms", "xsd"))
 
@@ -119,12 +118,6 @@ def model_iris(store_dir: Path, limit: int) -> list[str]:
 
 
 # -- load generators ----------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def run_wrk(base: str, paths: list[str], seconds: float, connections: int, accept: str) -> dict:
     script = "paths = {\n" + ",\n".join('"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in paths) + "\n}\n"

@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from llmkg.cli import main
+from llmkg.web.testing import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -195,18 +195,12 @@ def test_query_does_not_import_rdflib_or_pyshacl(mini_store_dir):
 
 # -- a remote endpoint: oxigraph serve-read-only ----------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def endpoint(mini_store_dir):
     """A real SPARQL endpoint over the mini store, for at most 120 s."""
     if OXIGRAPH is None:
         pytest.skip("the oxigraph server (PyPI package oxigraph) is not installed")
-    port = _free_port()
+    port = free_port()
     db = (mini_store_dir / "current").resolve() / "db"
     cmd = [OXIGRAPH, "serve-read-only", "--location", str(db), "--bind", f"127.0.0.1:{port}",
            "--union-default-graph"]
@@ -258,6 +252,6 @@ def test_endpoint_errors(cli, endpoint):
     r = cli("query", "-e", "SELECT ?x WHERE { ?x a nope:X }", "--endpoint", endpoint, "--limit", "1")
     assert r.exit_code == 2
     assert r.output.startswith(f"llmkg: error: the endpoint {endpoint} answered 400")
-    r = cli("query", "licenses", "--endpoint", f"http://127.0.0.1:{_free_port()}/query")
+    r = cli("query", "licenses", "--endpoint", f"http://127.0.0.1:{free_port()}/query")
     assert r.exit_code == 2
     assert "cannot reach the endpoint" in r.output

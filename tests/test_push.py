@@ -20,7 +20,7 @@ from llmkg import query as Q
 from llmkg.errors import LlmkgError
 from llmkg.graph.store import open_read_only
 from llmkg.publish import Target, push
-from llmkg.web.testing import http
+from llmkg.web.testing import free_port, http
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -28,12 +28,6 @@ OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigra
 
 if not Path(OXIGRAPH).exists():  # pragma: no cover
     pytest.skip("the oxigraph CLI (PyPI oxigraph, in the test extras) is not installed", allow_module_level=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture()

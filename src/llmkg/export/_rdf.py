@@ -10,6 +10,19 @@ from pyoxigraph import (BlankNode, CanonicalizationAlgorithm, Dataset, DefaultGr
 
 from ..vocab import PREFIXES, RDF_TYPE
 
+def license_facts(store, iri: str) -> tuple[str | None, str | None]:
+    """A license concept's SPDX id and access level (``open``, ``limited``, ``closed``;
+    None for "unknown"), as the licenses vocabulary states them."""
+    def first(prop: str) -> str | None:
+        vals = sorted(q.object.value for q in store.quads_for_pattern(NamedNode(iri), NamedNode(PREFIXES["llmkg"] + prop),
+                                                                     None, None))
+        return vals[0] if vals else None
+
+    level = first("accessLevel")
+    level = level.rsplit("#", 1)[-1].lower() if level else None
+    return first("spdxId"), (None if level == "unknown" else level)
+
+
 #: the prefixes every RDF export declares (``res:`` follows the store's base)
 def prefixes(base: str) -> dict[str, str]:
     out = dict(PREFIXES)

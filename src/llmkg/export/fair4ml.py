@@ -29,7 +29,9 @@ from typing import Any
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode
 
+from ..records.vocabularies import SPDX_BASE
 from ..vocab import expand
+from ._rdf import license_facts
 
 FAIR4ML = "https://w3id.org/fair4ml#"
 CONTEXT = {
@@ -97,13 +99,12 @@ def model_node(g: _Graph, iri: str) -> dict:
     for lic in g.iris(iri, "llmkg:license"):
         if lic.endswith("/license/not-stated"):
             continue
-        spdx = g.texts(lic, "llmkg:spdxId")
-        licenses.append("http://spdx.org/licenses/" + spdx[0] if spdx else lic)
-        for level in g.iris(lic, "llmkg:accessLevel"):
-            access.add(level.rsplit("#", 1)[-1].lower())
+        spdx, level = license_facts(g.store, lic)
+        licenses.append(SPDX_BASE + spdx if spdx else lic)
+        if level:
+            access.add(level)
     if licenses:
         node["license"] = _one(licenses)
-    access.discard("unknown")
     if access:
         node["conditionsOfAccess"] = _one(sorted(access))
     code = g.iris(iri, "llmkg:sourceCode") + g.texts(iri, "llmkg:sourceCode")

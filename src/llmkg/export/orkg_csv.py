@@ -34,6 +34,7 @@ import io
 import re
 
 from ..errors import LlmkgError
+from ._rdf import license_facts
 from ._orkg import (COLUMNS, RESEARCH_FIELD_ID, XSD, XSD_ANYURI, Contribution, Paper, Value,
                     view)
 
@@ -116,27 +117,12 @@ def _license_values(src, c: Contribution, facts: dict) -> tuple[list[Value], lis
         if not v.iri or v.iri.endswith(NOT_STATED):
             continue
         if v.iri not in facts:
-            facts[v.iri] = _license_facts(src, v.iri)
+            facts[v.iri] = license_facts(src.store, v.iri)
         spdx, level = facts[v.iri]
         lic.append(Value(spdx or v.text, resource=True, iri=v.iri))
         if level:
             acc.append(Value(level))
     return lic, acc
-
-
-def _license_facts(src, iri: str) -> tuple[str | None, str | None]:
-    """A license concept's SPDX id and access level (``open``, ``limited``, ``closed``)."""
-    from pyoxigraph import NamedNode
-
-    from ..vocab import expand
-
-    def first(prop: str) -> str | None:
-        vals = sorted(q.object.value for q in src.store.quads_for_pattern(NamedNode(iri), NamedNode(expand(prop)), None, None))
-        return vals[0] if vals else None
-
-    level = first("llmkg:accessLevel")
-    level = level.rsplit("#", 1)[-1].lower() if level else None
-    return first("llmkg:spdxId"), (None if level == "unknown" else level)
 
 
 def _merged(values: list[list[Value]]) -> list[Value]:

@@ -39,6 +39,15 @@ def load_trig_store(store_dir: str | os.PathLike, trig: str | os.PathLike | byte
     return write_version(store_dir, quads, m)
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class ServerProcess:
     """``llmkg serve --port 0 ...`` as a child process; ``.url`` once it listens.
 
