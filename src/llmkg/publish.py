@@ -29,7 +29,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from .errors import LlmkgError
 
@@ -73,8 +73,9 @@ class PushReport:
                 f"{self.seconds:.1f} s")
 
 
-def _graphs(store) -> list[tuple[str | None, bytes]]:
-    """(graph IRI or None for the default graph, its triples as sorted N-Triples)."""
+def _graphs(store) -> Iterator[tuple[str | None, bytes]]:
+    """(graph IRI or None for the default graph, its triples as sorted N-Triples), one graph
+    at a time (only the one being pushed is held in memory)."""
     from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Triple, serialize
 
     def ntriples(g) -> bytes:
@@ -82,10 +83,9 @@ def _graphs(store) -> list[tuple[str | None, bytes]]:
                          key=str)
         return serialize(triples, format=RdfFormat.N_TRIPLES) or b""
 
-    out: list[tuple[str | None, bytes]] = [(None, ntriples(DefaultGraph()))]
+    yield None, ntriples(DefaultGraph())
     for g in sorted((g for g in store.named_graphs() if isinstance(g, NamedNode)), key=lambda g: g.value):
-        out.append((g.value, ntriples(g)))
-    return out
+        yield g.value, ntriples(g)
 
 
 def _request(method: str, url: str, target: Target, body: bytes, ctype: str) -> None:
@@ -102,14 +102,15 @@ def _request(method: str, url: str, target: Target, body: bytes, ctype: str) -> 
                              "check --user/--password or --token") from None
         raise LlmkgError(f"{url} answered {exc.code} {exc.reason}" + (f": {detail[0]}" if detail else "")) from None
     except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, (ConnectionResetError, BrokenPipeError)):
-            raise LlmkgError(f"the connection to {host} dropped ({reason}); run the same command again to "
-                             "finish (graphs already pushed are skipped)") from None
-        raise LlmkgError(f"cannot reach {host}: {reason}") from None
+        if not isinstance(exc.reason, (ConnectionResetError, BrokenPipeError)):
+            raise LlmkgError(f"cannot reach {host}: {exc.reason}") from None
+        dropped = exc.reason
     except (ConnectionResetError, BrokenPipeError, TimeoutError) as exc:
-        raise LlmkgError(f"the connection to {host} dropped ({exc}); run the same command again to finish "
-                         "(graphs already pushed are skipped)") from None
+        dropped = exc
+    else:
+        return
+    raise LlmkgError(f"the connection to {host} dropped ({dropped}); run the same command again to finish "
+                     "(graphs already pushed are skipped)")
 
 
 def _push_gsp(target: Target, graph: str | None, data: bytes) -> None:
