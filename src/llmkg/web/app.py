@@ -81,6 +81,7 @@ class App(SparqlEndpoint, PageRoutes, Watchdog):
         self._store_db = None
         self._encoded: dict = {}        # (name, value) -> the header as bytes
         self._wire: dict = {}           # (name, value) -> b"name: value\r\n"
+        self._names: dict = {}          # name -> its lower-case bytes, checked
         self._cors_lines = (b"access-control-allow-origin: *\r\n"
                             b"access-control-expose-headers: " + EXPOSE.encode() + b"\r\n")
         self._max_rows_text = str(cfg.max_rows)
@@ -263,10 +264,18 @@ class App(SparqlEndpoint, PageRoutes, Watchdog):
         """``name: value`` and the line break, as sent (the name in lower case); checked."""
         b = self._wire.get(h)
         if b is None:
-            name, value = h[0].lower().encode("latin-1"), h[1].encode("latin-1")
-            if _BAD_NAME.search(name) or _BAD_VALUE.search(value):
+            name = self._names.get(h[0])
+            if name is None:
+                name = h[0].lower().encode("latin-1")
+                if _BAD_NAME.search(name):
+                    raise RuntimeError(f"invalid HTTP header {h[0]!r}")
+                if len(self._names) < 256:
+                    self._names[h[0]] = name
+            value = h[1]
+            # printable ASCII is always fine (two C calls); anything else is checked byte by byte
+            if not (value.isascii() and value.isprintable()) and _BAD_VALUE.search(value.encode("latin-1")):
                 raise RuntimeError(f"invalid HTTP header {h[0]!r}")
-            b = b"%s: %s\r\n" % (name, value)
+            b = b"%s: %s\r\n" % (name, value.encode("latin-1"))
             if len(self._wire) < 4096 and h[0] not in _PER_ANSWER:   # types, versions, Vary...
                 self._wire[h] = b
         return b

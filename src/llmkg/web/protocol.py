@@ -86,6 +86,7 @@ class HttpProtocol(HttpToolsProtocol):
     _idle_since: float | None = None   # when the last answer written here left the connection idle
     _idle_timer = None                 # the keep-alive timer of answers written here
     _head_timer = None                 # a request's head must arrive within the keep-alive timeout
+    _head_since = None                 # when the head being read began (None: none is)
     _head_bytes = 0
     _refused = False
     _in_message = False                # a request begun whose answer is not written yet
@@ -108,20 +109,26 @@ class HttpProtocol(HttpToolsProtocol):
     def _arm_head_timer(self) -> None:
         """Slow or silent clients (slowloris) do not hold a connection: the request line
         and headers must all arrive within the keep-alive timeout of the first byte (or of
-        the connection), else the connection is closed."""
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-        self._head_timer = self.loop.call_later(self.timeout_keep_alive, self._head_late)
+        the connection), else the connection is closed. One timer per connection, not one
+        per request: when it fires it closes the connection only if a head is still being
+        read and has been for the whole timeout, and otherwise waits for the rest."""
+        self._head_since = self.loop.time()
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(self.timeout_keep_alive, self._head_check)
 
-    def _head_late(self) -> None:
+    def _head_check(self) -> None:
         self._head_timer = None
-        if not self.transport.is_closing():
+        since = self._head_since
+        if since is None:
+            return      # no head being read: the next one arms the timer again
+        left = since + self.timeout_keep_alive - self.loop.time()
+        if left > 0:
+            self._head_timer = self.loop.call_later(left, self._head_check)
+        elif not self.transport.is_closing():
             self.transport.transport.close()
 
     def _head_done(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+        self._head_since = None
 
     def _count_head(self, n: int) -> None:
         self._head_bytes += n
@@ -135,6 +142,9 @@ class HttpProtocol(HttpToolsProtocol):
     def connection_lost(self, exc) -> None:
         CONNECTIONS.discard(self)
         self._head_done()
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
         if self._idle_timer is not None:
             self._idle_timer.cancel()
             self._idle_timer = None
