@@ -111,19 +111,25 @@ class HttpProtocol(HttpToolsProtocol):
         and headers must all arrive within the keep-alive timeout of the first byte (or of
         the connection), else the connection is closed. One timer per connection, not one
         per request: when it fires it closes the connection only if a head is still being
-        read and has been for the whole timeout, and otherwise waits for the rest."""
+        read and has been for the whole timeout, and otherwise waits for the rest
+        (:meth:`_timer_fired`, as for the idle timer)."""
         self._head_since = self.loop.time()
         if self._head_timer is None:
-            self._head_timer = self.loop.call_later(self.timeout_keep_alive, self._head_check)
+            self._head_timer = self.loop.call_later(self.timeout_keep_alive, self._timer_fired, "head")
 
-    def _head_check(self) -> None:
-        self._head_timer = None
-        since = self._head_since
+    def _timer_fired(self, kind: str) -> None:
+        """The ``head`` or ``idle`` timer (one per connection each): the connection is closed
+        if its spell (``_head_since``/``_idle_since``) has lasted the whole keep-alive
+        timeout; a spell begun since gets a timer for the rest; none, no timer."""
+        setattr(self, f"_{kind}_timer", None)
+        since = getattr(self, f"_{kind}_since")
         if since is None:
-            return      # no head being read: the next one arms the timer again
+            return      # the spell ended: the next one arms the timer again
         left = since + self.timeout_keep_alive - self.loop.time()
         if left > 0:
-            self._head_timer = self.loop.call_later(left, self._head_check)
+            setattr(self, f"_{kind}_timer", self.loop.call_later(left, self._timer_fired, kind))
+        elif kind == "idle":
+            self.timeout_keep_alive_handler()
         elif not self.transport.is_closing():
             self.transport.transport.close()
 
@@ -243,18 +249,7 @@ class HttpProtocol(HttpToolsProtocol):
             return
         self._idle_since = self.loop.time()
         if self._idle_timer is None:
-            self._idle_timer = self.loop.call_later(self.timeout_keep_alive, self._idle_check)
-
-    def _idle_check(self) -> None:
-        self._idle_timer = None
-        since = self._idle_since
-        if since is None:
-            return      # a request came: its answer arms the timer again
-        left = since + self.timeout_keep_alive - self.loop.time()
-        if left > 0:
-            self._idle_timer = self.loop.call_later(left, self._idle_check)
-        else:
-            self.timeout_keep_alive_handler()
+            self._idle_timer = self.loop.call_later(self.timeout_keep_alive, self._timer_fired, "idle")
 
     # -- GET and HEAD, answered in the parser's callback ------------------------------------
 
